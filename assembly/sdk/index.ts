@@ -1,0 +1,12 @@
+// What agent code imports: `import { Agent, sensor, bus, clock } from "../sdk";`
+export { Agent } from "./agent";
+export { Body, Fields } from "./body";
+export { bus, Message } from "./bus";
+export { clock } from "./clock";
+export { log } from "./log";
+export { sensor, Sensor } from "./sensor";
+export { actuator, Actuator } from "./actuator";
+export { model } from "./model";
+export { state } from "./state";
+export { random } from "./random";
+export { CborReader, CborWriter, CborType } from "./cbor";

@@ -1,0 +1,83 @@
+// The host ABI v1: the one declaration of every host import an agent may use.
+// The AssemblyScript imports (assembly/sdk/abi.ts), the host linker (linker.ts),
+// the firmware's table and docs/abi.md are all checked against this table.
+
+export const ABI_VERSION = 1;
+/** The wasm import module every host function lives in. */
+export const ABI_MODULE = "colony";
+
+export type WasmType = "i32" | "i64" | "f32" | "f64";
+
+/** Capability groups. A manifest grants a group ("bus") or a named resource in it ("sensor:accel0"). */
+export const CAPABILITY_GROUPS = ["clock", "log", "sensor", "actuator", "model", "bus", "state", "random"] as const;
+export type CapabilityGroup = (typeof CAPABILITY_GROUPS)[number];
+
+export interface AbiFunction {
+  readonly name: string;
+  readonly params: readonly WasmType[];
+  readonly results: readonly WasmType[];
+  readonly capability: CapabilityGroup;
+  readonly doc: string;
+}
+
+const fn = (
+  name: string,
+  capability: CapabilityGroup,
+  params: readonly WasmType[],
+  results: readonly WasmType[],
+  doc: string,
+): AbiFunction => ({ name, capability, params, results, doc });
+
+export const ABI_FUNCTIONS: readonly AbiFunction[] = [
+  fn("clock_now", "clock", [], ["f64"], "Milliseconds since the device booted (virtual time in the simulator)."),
+  fn("clock_timer_set", "clock", ["i32", "i32", "i32"], ["i32"], "(id, period_ms, repeat): arm timer `id`; a TIMER event fires after period_ms, every period_ms if repeat != 0."),
+  fn("clock_timer_cancel", "clock", ["i32"], ["i32"], "(id): disarm timer `id`."),
+  fn("log_write", "log", ["i32", "i32", "i32"], [], "(level, ptr, len): a UTF-8 log line; level 0 debug, 1 info, 2 warn, 3 error."),
+  fn("sensor_open", "sensor", ["i32", "i32"], ["i32"], "(name_ptr, name_len): a handle for sensor alias `name` (needs capability sensor:<name>)."),
+  fn("sensor_read", "sensor", ["i32", "i32", "i32"], ["i32"], "(handle, buf_ptr, max_samples): the newest samples as f32 little-endian; returns how many were written."),
+  fn("sensor_watch", "sensor", ["i32", "i32"], ["i32"], "(handle, period_ms): a SENSOR event every period_ms; 0 stops it."),
+  fn("actuator_open", "actuator", ["i32", "i32"], ["i32"], "(name_ptr, name_len): a handle for actuator alias `name` (needs capability actuator:<name>)."),
+  fn("actuator_write", "actuator", ["i32", "i32", "i32"], ["i32"], "(handle, ptr, len): a command (CBOR) to the actuator."),
+  fn("model_invoke", "model", ["i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "(name_ptr, name_len, in_ptr, in_len, out_ptr, out_len): run model `name` (needs model:<name>); returns output bytes written."),
+  fn("bus_publish", "bus", ["i32", "i32", "i32", "i32", "i32"], ["i32"], "(topic_ptr, topic_len, body_ptr, body_len, qos): publish a CBOR body on a topic the manifest allows."),
+  fn("bus_subscribe", "bus", ["i32", "i32"], ["i32"], "(filter_ptr, filter_len): receive MESSAGE events for a topic filter the manifest allows (+ and # wildcards)."),
+  fn("state_get", "state", ["i32", "i32", "i32", "i32"], ["i32"], "(key_ptr, key_len, buf_ptr, buf_len): copy the value; returns its full length, or -2 if absent."),
+  fn("state_set", "state", ["i32", "i32", "i32", "i32"], ["i32"], "(key_ptr, key_len, val_ptr, val_len): store a value in the agent's key-value store."),
+  fn("state_delete", "state", ["i32", "i32"], ["i32"], "(key_ptr, key_len): remove a key."),
+  fn("random_fill", "random", ["i32", "i32"], [], "(ptr, len): fill with random bytes (seeded per device in the simulator)."),
+];
+
+export const ABI_BY_NAME: ReadonlyMap<string, AbiFunction> = new Map(ABI_FUNCTIONS.map((f) => [f.name, f]));
+
+/** Results every host function returns on failure (negative i32). */
+export const AbiError = {
+  INVALID: -1,
+  NOT_FOUND: -2,
+  DENIED: -3,
+  NO_SPACE: -4,
+  IO: -5,
+} as const;
+
+/** The `kind` argument of `on_event`. */
+export const EventKind = {
+  /** payload: i32 LE timer id */
+  TIMER: 1,
+  /** payload: u16 LE topic length, topic (UTF-8, relative to the site), CBOR body */
+  MESSAGE: 2,
+  /** payload: i32 LE sensor handle */
+  SENSOR: 3,
+} as const;
+export type EventKindValue = (typeof EventKind)[keyof typeof EventKind];
+
+/** What an agent module exports. */
+export const REQUIRED_EXPORTS = ["colony_abi", "colony_inbox", "init", "on_event", "memory"] as const;
+export const OPTIONAL_EXPORTS = ["snapshot", "restore"] as const;
+/** The fuel counter the metering pass injects (an exported mutable i32 global). */
+export const FUEL_GLOBAL = "colony_fuel";
+
+/** wasm3's signature string for a host function, e.g. "i(ii)". */
+export function wasm3Signature(f: AbiFunction): string {
+  const letter = (t: WasmType): string => ({ i32: "i", i64: "I", f32: "f", f64: "F" })[t];
+  const ret = f.results.length === 0 ? "v" : letter(f.results[0]!);
+  return `${ret}(${f.params.map(letter).join("")})`;
+}

@@ -1,0 +1,107 @@
+// A device: a board running agents. It owns the memory budget, the hardware
+// aliases, the device's RNG and its connection to the bus.
+import type { Engine } from "../engines/index.ts";
+import { hashString, Rng, type ActuatorSink, type SensorSource } from "../hal/index.ts";
+import { RunningAgent } from "./agent.ts";
+import type { BoardProfile } from "./boards.ts";
+import { siteTopic, type BusPort } from "./bus.ts";
+import { LoadError } from "./errors.ts";
+import { loadModule, PAGE_BYTES } from "./loader.ts";
+import type { Manifest } from "./manifest.ts";
+import type { Clock } from "./scheduler.ts";
+import type { DeviceServices, ModelBinding } from "./services.ts";
+import { DEFAULT_POLICY, type SupervisorPolicy } from "./supervisor.ts";
+import type { TraceEvent, TraceSink } from "./trace.ts";
+
+export interface DeviceOptions {
+  id: string;
+  site: string;
+  board: BoardProfile;
+  clock: Clock;
+  bus: BusPort;
+  engine: Engine;
+  seed?: number;
+  sensors?: SensorSource[];
+  actuators?: ActuatorSink[];
+  models?: ModelBinding;
+  policy?: SupervisorPolicy;
+  trace?: TraceSink;
+}
+
+export class Device implements DeviceServices {
+  readonly id: string;
+  readonly site: string;
+  readonly board: BoardProfile;
+  readonly clock: Clock;
+  readonly engine: Engine;
+  readonly rng: Rng;
+  readonly policy: SupervisorPolicy;
+  readonly sensors: Map<string, SensorSource>;
+  readonly actuators: Map<string, ActuatorSink>;
+  readonly models?: ModelBinding;
+  readonly agents = new Map<string, RunningAgent>();
+  private readonly bus: BusPort;
+  private readonly sink?: TraceSink;
+  private seq = 0;
+
+  constructor(o: DeviceOptions) {
+    this.id = o.id;
+    this.site = o.site;
+    this.board = o.board;
+    this.clock = o.clock;
+    this.bus = o.bus;
+    this.engine = o.engine;
+    this.rng = new Rng(((o.seed ?? 1) ^ hashString(o.id)) >>> 0);
+    this.policy = o.policy ?? DEFAULT_POLICY;
+    this.sensors = new Map((o.sensors ?? []).map((s) => [s.alias, s]));
+    this.actuators = new Map((o.actuators ?? []).map((a) => [a.alias, a]));
+    this.models = o.models;
+    this.sink = o.trace;
+  }
+
+  /** Linear memory promised to installed agents. */
+  get memoryReserved(): number {
+    let total = 0;
+    for (const a of this.agents.values()) total += a.manifest.resources.memoryPages * PAGE_BYTES;
+    return total;
+  }
+
+  /** Loads and starts an agent; throws LoadError when it cannot run here. */
+  install(wasm: Uint8Array, manifest: Manifest): RunningAgent {
+    if (this.agents.has(manifest.name)) throw new LoadError(manifest.name, `already installed on ${this.id}`);
+    const want = manifest.resources.memoryPages * PAGE_BYTES;
+    const free = this.board.agentMemoryBytes - this.memoryReserved;
+    if (want > free)
+      throw new LoadError(manifest.name, `needs ${want} bytes of agent memory but ${this.id} (${this.board.name}) has ${free} of ${this.board.agentMemoryBytes} free`);
+    const loaded = loadModule(wasm, manifest, this.board, this.engine);
+    const agent = new RunningAgent(loaded, this);
+    this.agents.set(manifest.name, agent);
+    agent.start();
+    return agent;
+  }
+
+  uninstall(name: string): void {
+    this.agents.get(name)?.stop();
+    this.agents.delete(name);
+  }
+
+  trace(e: Omit<TraceEvent, "t" | "device">): void {
+    this.sink?.({ t: this.clock.now(), device: this.id, ...e });
+  }
+
+  publish(agent: RunningAgent, topic: string, body: Uint8Array, qos: 0 | 1): void {
+    const from = `${this.id}/${agent.agent}`;
+    this.seq++;
+    this.trace({ type: "publish", agent: agent.agent, text: `${topic} (${body.length} B)`, data: { topic, bytes: body.length } });
+    this.bus.publish({ topic: siteTopic(this.site, topic), from, body, qos });
+  }
+
+  subscribe(filter: string, deliver: (topic: string, body: Uint8Array, from: string) => void): () => void {
+    const prefix = siteTopic(this.site, "");
+    return this.bus.subscribe(siteTopic(this.site, filter), (m) => deliver(m.topic.slice(prefix.length), m.body, m.from));
+  }
+
+  stop(): void {
+    for (const a of this.agents.values()) a.stop();
+  }
+}

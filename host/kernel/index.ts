@@ -1,0 +1,23 @@
+// The kernel's face: load agents onto devices, run them on a clock.
+export * from "./abi.ts";
+export { validateManifest, parseManifest, topicMatches, grantsGroup, grantsNamed } from "./manifest.ts";
+export type { Manifest, AgentResources } from "./manifest.ts";
+export { ManifestError, LoadError, BoardError } from "./errors.ts";
+export { loadBoard, boardNames, validateBoard, cpuOf, acceleratorOf, BOARDS_DIR } from "./boards.ts";
+export type { BoardProfile, ComputeUnit, ComputeKind } from "./boards.ts";
+export { loadModule, PAGE_BYTES } from "./loader.ts";
+export type { LoadedModule } from "./loader.ts";
+export { checkImports } from "./linker.ts";
+export { VirtualClock, RealClock, Priority } from "./scheduler.ts";
+export type { Clock } from "./scheduler.ts";
+export { LocalBus, siteTopic } from "./bus.ts";
+export type { BusPort, BusMessage } from "./bus.ts";
+export { Device } from "./device.ts";
+export type { DeviceOptions } from "./device.ts";
+export { RunningAgent, STATE_LIMITS, MAX_TIMERS } from "./agent.ts";
+export type { AgentMetrics, AgentStatus, FaultKind } from "./agent.ts";
+export { Supervisor, DEFAULT_POLICY } from "./supervisor.ts";
+export type { SupervisorPolicy } from "./supervisor.ts";
+export type { ModelBinding, DeviceServices } from "./services.ts";
+export { TraceLog } from "./trace.ts";
+export type { TraceEvent, TraceSink, TraceType } from "./trace.ts";

@@ -1,0 +1,27 @@
+// What a device gives each of its agents: clock, engine, bus, hardware, models.
+import type { Engine } from "../engines/index.ts";
+import type { ActuatorSink, Rng, SensorSource } from "../hal/index.ts";
+import type { RunningAgent } from "./agent.ts";
+import type { Clock } from "./scheduler.ts";
+import type { SupervisorPolicy } from "./supervisor.ts";
+import type { TraceEvent } from "./trace.ts";
+
+/** The model binding; the TinyML core implements it (CPU or the board's NPU). */
+export interface ModelBinding {
+  /** Runs model `name`; returns output bytes written or a negative ABI error. */
+  invoke(agent: RunningAgent, name: string, input: Uint8Array, output: Uint8Array): number;
+}
+
+export interface DeviceServices {
+  readonly clock: Clock;
+  readonly engine: Engine;
+  readonly rng: Rng;
+  readonly policy: SupervisorPolicy;
+  readonly sensors: ReadonlyMap<string, SensorSource>;
+  readonly actuators: ReadonlyMap<string, ActuatorSink>;
+  readonly models?: ModelBinding;
+  trace(e: Omit<TraceEvent, "t" | "device">): void;
+  publish(agent: RunningAgent, topic: string, body: Uint8Array, qos: 0 | 1): void;
+  /** Subscribes to a site-relative filter; the callback gets the relative topic. */
+  subscribe(filter: string, deliver: (topic: string, body: Uint8Array, from: string) => void): () => void;
+}
