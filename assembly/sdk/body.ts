@@ -71,7 +71,10 @@ export class Fields {
     if (n < 0) return null;
     const key = String.UTF8.encode(k);
     for (let i = 0; i < n && r.ok; i++) {
-      if (r.textEquals(key)) return r;
+      if (r.textEquals(key)) {
+        r.skipTags();
+        return r;
+      }
       r.skip();
     }
     return null;

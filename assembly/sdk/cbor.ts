@@ -174,6 +174,11 @@ export class CborReader {
     return <CborType>mt;
   }
 
+  /** Skips tag heads (major type 6): a tagged item reads as its content (e.g. cbor-x's tag 64 on byte strings). */
+  skipTags(): void {
+    while (this.ok && this.pos < this.end && load<u8>(this.pos) >> 5 == 6) this.arg(this.u8());
+  }
+
   /** Map header: number of pairs, or -1 if the item is not a definite map. */
   mapHead(): i32 {
     const ib = this.u8();

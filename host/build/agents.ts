@@ -18,6 +18,8 @@ export interface BuiltAgent {
 
 export interface BuildOptions {
   root: string;
+  /** where the agent sources are (default: <root>/assembly/agents) */
+  agentsDir?: string;
   outDir?: string;
   /** Only these agents (by name). */
   only?: string[];
@@ -98,10 +100,10 @@ async function listTs(dir: string): Promise<string[]> {
 
 export async function buildAgents(opts: BuildOptions): Promise<BuiltAgent[]> {
   const root = path.resolve(opts.root);
-  const agentsDir = path.join(root, "assembly", "agents");
+  const agentsDir = path.resolve(root, opts.agentsDir ?? "assembly/agents");
   const sdkDir = path.join(root, "assembly", "sdk");
   const outDir = path.resolve(root, opts.outDir ?? "build/agents");
-  const genDir = path.join(root, "build", "gen");
+  const genDir = path.join(outDir, "gen");
   await mkdir(outDir, { recursive: true });
   await mkdir(genDir, { recursive: true });
   const sdkTime = await newest(await listTs(sdkDir));
@@ -110,7 +112,7 @@ export async function buildAgents(opts: BuildOptions): Promise<BuiltAgent[]> {
     .map((f) => f.slice(0, -3))
     .filter((n) => !opts.only || opts.only.includes(n))
     .sort();
-  if (opts.only) for (const n of opts.only) if (!names.includes(n)) throw new AgentSourceError(`no agent ${n}: assembly/agents/${n}.ts does not exist`);
+  if (opts.only) for (const n of opts.only) if (!names.includes(n)) throw new AgentSourceError(`no agent ${n}: ${path.join(agentsDir, n)}.ts does not exist`);
 
   const built: BuiltAgent[] = [];
   for (const name of names) {
@@ -119,7 +121,7 @@ export async function buildAgents(opts: BuildOptions): Promise<BuiltAgent[]> {
     const wasmPath = path.join(outDir, `${name}.wasm`);
     const manifestPath = path.join(outDir, `${name}.json`);
     const manifestText = await readFile(manifestSrc, "utf8").catch(() => {
-      throw new AgentSourceError(`${src}: no manifest beside it (expected assembly/agents/${name}.json)`);
+      throw new AgentSourceError(`${src}: no manifest beside it (expected ${name}.json)`);
     });
     const srcTime = Math.max(sdkTime, await newest([src, manifestSrc]));
     const outTime = await stat(wasmPath).then((s) => s.mtimeMs, () => 0);

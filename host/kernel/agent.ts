@@ -17,6 +17,8 @@ export type FaultKind = "trap" | "fuel" | "init" | "abi";
 
 export interface AgentMetrics {
   events: number;
+  /** fuel of init (and restarts), apart from events */
+  initFuel: number;
   fuelUsed: number;
   fuelMaxPerEvent: number;
   faults: number;
@@ -36,7 +38,7 @@ const MAX_MESSAGE_BYTES = 16384;
 export class RunningAgent implements AgentContext {
   status: AgentStatus = "starting";
   readonly metrics: AgentMetrics = {
-    events: 0, fuelUsed: 0, fuelMaxPerEvent: 0, faults: 0, fuelExhausted: 0, restarts: 0,
+    events: 0, initFuel: 0, fuelUsed: 0, fuelMaxPerEvent: 0, faults: 0, fuelExhausted: 0, restarts: 0,
     memoryBytes: 0, published: 0, received: 0, refused: 0, dropped: 0,
   };
   readonly memory: AgentMemory;
@@ -122,14 +124,14 @@ export class RunningAgent implements AgentContext {
       result = fn();
     } catch (e) {
       if (!(e instanceof EngineTrap)) throw e;
-      this.account(budget, inst);
+      this.account(what, budget, inst);
       if (inst.getFuel() < 0) {
         this.metrics.fuelExhausted++;
         this.fault("fuel", `${what}: fuel budget of ${budget} exhausted`);
       } else this.fault("trap", `${what}: ${e.message}`);
       return false;
     }
-    this.account(budget, inst);
+    this.account(what, budget, inst);
     if (result < 0 && what === "init") {
       this.fault("init", `init returned ${result}`);
       return false;
@@ -137,11 +139,15 @@ export class RunningAgent implements AgentContext {
     return true;
   }
 
-  private account(budget: number, inst: EngineInstance): void {
+  private account(what: string, budget: number, inst: EngineInstance): void {
     const used = budget - Math.max(0, inst.getFuel());
+    this.metrics.memoryBytes = inst.memory().length;
+    if (what === "init") {
+      this.metrics.initFuel += used;
+      return;
+    }
     this.metrics.fuelUsed += used;
     if (used > this.metrics.fuelMaxPerEvent) this.metrics.fuelMaxPerEvent = used;
-    this.metrics.memoryBytes = inst.memory().length;
   }
 
   private fault(kind: FaultKind, message: string): void {
