@@ -129,12 +129,16 @@ export enum CborType { Uint, Nint, Bytes, Text, Array, Map, Tag, Simple, Float, 
 export class CborReader {
   pos: usize;
   ok: bool = true;
+  // Keeps the bytes alive while raw pointers into them are read: a collector must not free them.
+  private source: Uint8Array | null = null;
   constructor(public start: usize, public end: usize) {
     this.pos = start;
   }
 
   static of(bytes: Uint8Array): CborReader {
-    return new CborReader(bytes.dataStart, bytes.dataStart + <usize>bytes.length);
+    const r = new CborReader(bytes.dataStart, bytes.dataStart + <usize>bytes.length);
+    r.source = bytes;
+    return r;
   }
 
   private fail(): u64 {

@@ -47,13 +47,14 @@ export function register(program: Command): void {
       });
       const agent = await reportErrors(() => device.install(wasm, manifest), [LoadError]);
       clock.runUntil(duration);
+      const status = agent.status;
       device.stop();
-      if (o.json) return printJson({ agent: manifest.name, board: board.name, simulatedMs: duration, status: agent.status, metrics: agent.metrics, trace: log.events });
+      if (o.json) return printJson({ agent: manifest.name, board: board.name, simulatedMs: duration, status, metrics: agent.metrics, trace: log.events });
       const out = (s: string) => process.stdout.write(s + "\n");
       for (const e of log.events) out(`${formatMs(e.t).padStart(11)}  ${e.type.padEnd(10)} ${e.text}`);
       const m = agent.metrics;
       out("");
-      out(`${manifest.name} on ${board.name}: ${agent.status}, ${m.events} events in ${formatMs(duration)}, fuel ${m.fuelUsed} (max ${m.fuelMaxPerEvent}/event of ${agent.loaded.fuelPerEvent}), memory ${m.memoryBytes / 1024} KiB, ${m.published} published, ${m.faults} fault(s)`);
-      if (agent.status === "quarantined") process.exitCode = 3;
+      out(`${manifest.name} on ${board.name}: ${status}, ${m.events} events in ${formatMs(duration)}, fuel ${m.fuelUsed} (max ${m.fuelMaxPerEvent}/event of ${agent.loaded.fuelPerEvent}), memory ${m.memoryBytes / 1024} KiB, ${m.published} published, ${m.faults} fault(s)`);
+      if (status === "quarantined") process.exitCode = 3;
     });
 }
