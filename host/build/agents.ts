@@ -106,7 +106,8 @@ export async function buildAgents(opts: BuildOptions): Promise<BuiltAgent[]> {
   const genDir = path.join(outDir, "gen");
   await mkdir(outDir, { recursive: true });
   await mkdir(genDir, { recursive: true });
-  const sdkTime = await newest(await listTs(sdkDir));
+  // the SDK and the metering pass both shape every module
+  const sdkTime = await newest([...(await listTs(sdkDir)), ...(await listTs(path.join(path.dirname(new URL(import.meta.url).pathname), "../wasm")))]);
   const names = (await readdir(agentsDir))
     .filter((f) => f.endsWith(".ts"))
     .map((f) => f.slice(0, -3))

@@ -211,7 +211,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
     const e = doc.errors[0]!;
     throw new ScenarioError(file, lines.linePos(e.pos[0]).line, `bad YAML: ${e.message.split("\n")[0]}`);
   }
-  const r = new Reader(file, doc, lines);
+  const r: Reader = new Reader(file, doc, lines);
   const v: unknown = doc.toJS();
   if (!isObj(v)) r.fail([], "a scenario is a map { name, site, seed, duration, devices, network, record, expect }");
   allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "network", "record", "expect"]);

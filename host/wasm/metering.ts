@@ -6,6 +6,7 @@
 // counter goes negative the module executes `unreachable`; the host tells fuel
 // exhaustion from other traps by reading the counter.
 import { FUEL_GLOBAL } from "../kernel/abi.ts";
+import { recursiveFunctions } from "./callgraph.ts";
 import { Op, nextInstruction } from "./instructions.ts";
 import { parseModule, SectionId, type WasmModuleInfo } from "./module.ts";
 import { ByteReader, ByteWriter, WasmFormatError } from "./reader.ts";
@@ -25,66 +26,159 @@ export function isMetered(info: WasmModuleInfo): boolean {
   return info.exports.some((e) => e.name === FUEL_GLOBAL && e.kind === "global");
 }
 
-function chargeCode(globalIndex: number, cost: number): Uint8Array {
-  return new ByteWriter()
-    .u8(Op.GLOBAL_GET).u32(globalIndex)
-    .u8(Op.I32_CONST).s32(cost)
-    .u8(Op.I32_SUB)
-    .u8(Op.GLOBAL_SET).u32(globalIndex)
-    .u8(Op.GLOBAL_GET).u32(globalIndex)
-    .u8(Op.I32_CONST).s32(0)
-    .u8(Op.I32_LT_S)
-    .u8(Op.IF).u8(0x40)
-    .u8(Op.UNREACHABLE)
-    .u8(Op.END)
-    .finish();
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const CALL = 0x10;
+const CALL_INDIRECT = 0x11;
+const RETURN_CALL = 0x12;
+const RETURN_CALL_INDIRECT = 0x13;
+const RETURN = 0x0f;
+const BR = 0x0c;
+const BR_IF = 0x0d;
+const BR_TABLE = 0x0e;
+
+/**
+ * Code snippets. In a function with loops the counter lives in a local while
+ * the function runs (a register, for a JIT) and is written back to the global
+ * before anything that leaves the function: calls, returns, branches out,
+ * traps. A function without loops charges the global directly, once, and so
+ * pays nothing around its calls.
+ */
+class Snippets {
+  constructor(
+    private readonly global: number,
+    /** the working copy's local, or undefined to charge the global directly */
+    private readonly local: number | undefined,
+  ) {}
+
+  private flushTo(w: ByteWriter): ByteWriter {
+    if (this.local === undefined) return w;
+    return w.u8(LOCAL_GET).u32(this.local).u8(Op.GLOBAL_SET).u32(this.global);
+  }
+
+  /** counter -= cost; trap when negative, with the global up to date. */
+  charge(cost: number, entry: boolean, check: boolean): Uint8Array {
+    const w = new ByteWriter();
+    if (this.local === undefined) {
+      w.u8(Op.GLOBAL_GET).u32(this.global).u8(Op.I32_CONST).s32(cost).u8(Op.I32_SUB).u8(Op.GLOBAL_SET).u32(this.global);
+      if (check) w.u8(Op.GLOBAL_GET).u32(this.global).u8(Op.I32_CONST).s32(0).u8(Op.I32_LT_S).u8(Op.IF).u8(0x40).u8(Op.UNREACHABLE).u8(Op.END);
+      return w.finish();
+    }
+    if (entry) w.u8(Op.GLOBAL_GET).u32(this.global);
+    else w.u8(LOCAL_GET).u32(this.local);
+    w.u8(Op.I32_CONST).s32(cost).u8(Op.I32_SUB);
+    if (!check) return w.u8(LOCAL_SET).u32(this.local).finish();
+    w.u8(LOCAL_TEE).u32(this.local);
+    w.u8(Op.I32_CONST).s32(0).u8(Op.I32_LT_S).u8(Op.IF).u8(0x40);
+    this.flushTo(w).u8(Op.UNREACHABLE).u8(Op.END);
+    return w.finish();
+  }
+
+  flush(): Uint8Array | undefined {
+    return this.local === undefined ? undefined : this.flushTo(new ByteWriter()).finish();
+  }
+
+  reload(): Uint8Array | undefined {
+    return this.local === undefined ? undefined : new ByteWriter().u8(Op.GLOBAL_GET).u32(this.global).u8(LOCAL_SET).u32(this.local).finish();
+  }
 }
 
-interface Segment {
-  /** insertion offset in the body */
+interface Insertion {
   at: number;
-  cost: number;
+  /** charges are filled in after the scan, when the segment's cost is known */
+  segment?: number;
+  bytes?: Uint8Array | undefined;
+}
+
+function containsLoop(body: Uint8Array, from: number): boolean {
+  const r = new ByteReader(body, from);
+  while (!r.done) if (nextInstruction(r) === Op.LOOP) return true;
+  return false;
 }
 
 /** Rewrites one function body (locals + expression) with fuel charges. */
-function meterBody(body: Uint8Array, globalIndex: number): { out: Uint8Array; loops: number } {
+function meterBody(body: Uint8Array, globalIndex: number, paramCount: number, recursive: boolean): { out: Uint8Array; loops: number } {
   const r = new ByteReader(body);
   const localGroups = r.u32();
+  let locals = 0;
   for (let i = 0; i < localGroups; i++) {
-    r.u32();
+    locals += r.u32();
     r.u8();
   }
-  const segments: Segment[] = [{ at: r.pos, cost: 0 }];
-  // For each open block: the segment index that was current when it opened, and whether it is a loop.
-  const open: { outer: number; loop: boolean }[] = [];
+  const localsEnd = r.pos;
+  const hasLoops = containsLoop(body, localsEnd);
+  const snip = new Snippets(globalIndex, hasLoops ? paramCount + locals : undefined);
+  const costs: number[] = [0];
+  const ins: Insertion[] = [{ at: localsEnd, segment: 0 }];
+  // For each open block: the segment that was current when it opened.
+  const open: number[] = [];
   let current = 0;
   let loops = 0;
   for (;;) {
     if (r.done) throw new WasmFormatError("function body ends without `end`", r.pos);
-    const op = nextInstruction(r);
-    segments[current]!.cost++;
-    if (op === Op.BLOCK || op === Op.IF) open.push({ outer: current, loop: false });
+    const at = r.pos;
+    const opcode = body[at]!;
+    let op: number;
+    // branches out of the function (to the body's own label) must write the counter back first
+    if (opcode === BR || opcode === BR_IF) {
+      r.u8();
+      const depth = r.u32();
+      if (depth === open.length) ins.push({ at, bytes: snip.flush() });
+      op = opcode;
+    } else if (opcode === BR_TABLE) {
+      r.u8();
+      const n = r.u32();
+      let out = false;
+      for (let i = 0; i <= n; i++) if (r.u32() === open.length) out = true;
+      if (out) ins.push({ at, bytes: snip.flush() });
+      op = opcode;
+    } else op = nextInstruction(r);
+    costs[current]!++;
+    if (op === Op.BLOCK || op === Op.IF) open.push(current);
     else if (op === Op.LOOP) {
-      open.push({ outer: current, loop: true });
-      segments.push({ at: r.pos, cost: 0 });
-      current = segments.length - 1;
+      open.push(current);
+      costs.push(0);
+      current = costs.length - 1;
+      ins.push({ at: r.pos, segment: current });
       loops++;
     } else if (op === Op.END) {
-      const block = open.pop();
-      if (!block) break; // the function's own end
-      current = block.outer;
+      const outer = open.pop();
+      if (outer === undefined) {
+        ins.push({ at, bytes: snip.flush() }); // the function's own end
+        break;
+      }
+      current = outer;
+    } else if (op === CALL || op === CALL_INDIRECT) {
+      ins.push({ at, bytes: snip.flush() }, { at: r.pos, bytes: snip.reload() });
+    } else if (op === RETURN || op === RETURN_CALL || op === RETURN_CALL_INDIRECT || op === Op.UNREACHABLE) {
+      ins.push({ at, bytes: snip.flush() });
     }
   }
   if (!r.done) throw new WasmFormatError("bytes after the function's final `end`", r.pos);
+
   const w = new ByteWriter();
   let from = 0;
-  for (const seg of segments) {
-    w.bytes(body.subarray(from, seg.at));
-    w.bytes(chargeCode(globalIndex, seg.cost));
-    from = seg.at;
+  if (hasLoops) {
+    // one more i32 local: the counter's working copy
+    w.u32(localGroups + 1).bytes(body.subarray(lebLength(body), localsEnd)).u32(1).u8(0x7f);
+    from = localsEnd;
+  }
+  for (const i of ins) {
+    w.bytes(body.subarray(from, i.at));
+    // the entry needs a check only if the function can recurse; its loops always do
+    w.bytes(i.segment === undefined ? (i.bytes ?? new Uint8Array(0)) : snip.charge(costs[i.segment!]!, i.segment === 0, i.segment !== 0 || recursive));
+    from = i.at;
   }
   w.bytes(body.subarray(from));
   return { out: w.finish(), loops };
+}
+
+/** Bytes taken by the LEB128 at the start of `b`. */
+function lebLength(b: Uint8Array): number {
+  let n = 0;
+  while (b[n]! & 0x80) n++;
+  return n + 1;
 }
 
 function section(id: number, content: Uint8Array): Uint8Array {
@@ -123,13 +217,20 @@ export function injectMetering(wasm: Uint8Array): { wasm: Uint8Array; report: Me
     } else if (s.id === SectionId.CODE) {
       const r = new ByteReader(content);
       const n = r.u32();
-      const w = new ByteWriter().u32(n);
+      const bodies: { at: number; bytes: Uint8Array }[] = [];
       for (let i = 0; i < n; i++) {
         const size = r.u32();
-        const at = s.contentStart + r.pos;
+        bodies.push({ at: s.contentStart + r.pos, bytes: r.take(size) });
+      }
+      const recursive = recursiveFunctions(wasm, info, bodies.map((b) => b.bytes));
+      const w = new ByteWriter().u32(n);
+      for (let i = 0; i < n; i++) {
+        const at = bodies[i]!.at;
         let metered;
         try {
-          metered = meterBody(r.take(size), globalIndex);
+          const type = info.types[info.functionTypes[i]!];
+          if (!type) throw new WasmFormatError(`function ${info.importedFunctions + i} has no type`);
+          metered = meterBody(bodies[i]!.bytes, globalIndex, type.params.length, recursive[i]!);
         } catch (e) {
           if (e instanceof WasmFormatError) throw new WasmFormatError(`function ${info.importedFunctions + i}: ${e.message}`, at);
           throw e;

@@ -12,7 +12,9 @@ export function register(program: Command): void {
     .action(async (name: string | undefined, o: { json?: boolean }) => {
       if (name) {
         const b = await reportErrors(() => loadBoard(name), [BoardError]);
-        return o.json ? printJson(b) : process.stdout.write(JSON.stringify(b, null, 2) + "\n");
+        if (o.json) printJson(b);
+        else process.stdout.write(JSON.stringify(b, null, 2) + "\n");
+        return;
       }
       const boards = await reportErrors(() => boardNames().map((n) => loadBoard(n)), [BoardError]);
       if (o.json) return printJson(boards);
