@@ -35,6 +35,12 @@ export class Body {
     this.key(k).bytes(v);
     return this;
   }
+  /** An array of numbers (e.g. a point [x, y] or a route [x0, y0, x1, y1, ...]). */
+  f64s(k: string, v: f64[]): Body {
+    this.key(k).arrayHead(v.length);
+    for (let i = 0; i < v.length; i++) this.entries.f64(unchecked(v[i]));
+    return this;
+  }
   /** A nested map. */
   map(k: string, v: Body): Body {
     this.key(k);
@@ -128,6 +134,21 @@ export class Fields {
     const r = this.find(k);
     if (r === null || r.peekType() != CborType.Bytes) return new Uint8Array(0);
     return r.bytes();
+  }
+
+  /** An array of numbers (empty if absent or not an array of numbers). */
+  f64s(k: string): f64[] {
+    const out = new Array<f64>(0);
+    const r = this.find(k);
+    if (r === null || r.peekType() != CborType.Array) return out;
+    const n = r.arrayHead();
+    for (let i = 0; i < n && r.ok; i++) {
+      r.skipTags();
+      const t = r.peekType();
+      if (t != CborType.Uint && t != CborType.Nint && t != CborType.Float) return new Array<f64>(0);
+      out.push(r.float());
+    }
+    return r.ok ? out : new Array<f64>(0);
   }
 
   /** A nested map (empty if absent). */

@@ -1,4 +1,5 @@
 import { state_delete, state_get, state_set } from "./abi";
+import { Fields } from "./body";
 
 function key(k: string): ArrayBuffer {
   return String.UTF8.encode(k);
@@ -37,6 +38,11 @@ export namespace state {
   export function getString(k: string, dflt: string = ""): string {
     const b = get(k);
     return b === null ? dflt : String.UTF8.decodeUnsafe(b.dataStart, b.length);
+  }
+  /** The agent's configuration: a CBOR map the deployment puts under key "config" (empty if none). */
+  export function config(): Fields {
+    const b = get("config");
+    return b === null ? Fields.empty() : new Fields(b.slice());
   }
   export function remove(k: string): void {
     const kb = key(k);

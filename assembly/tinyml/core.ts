@@ -1,14 +1,15 @@
 // The inference core: one freestanding wasm module (no imports) that loads a compiled model in place,
 // prepares every operator once, and runs them on a static arena. Nothing allocates during invoke.
 //
-// Memory: [static data][model bytes][tensor address table][operator states][arena]
+// Memory: [static data][model bytes][tensor table: address, elements][operator states][arena]
 import {
   E_BOUNDS, E_MAGIC, E_MEMORY, E_NOT_LOADED, E_SHAPE, E_VERSION, H_ARENA, H_DATA_BYTES, H_DATA_START, H_INPUTS,
   H_OPS, H_OUTPUTS, H_TENSORS, H_TOTAL, HEADER_WORDS, MAGIC, OK, OP_HEADER_WORDS, S_CODE, S_F_H, S_F_W, S_IN0,
-  S_IN_DIMS, S_OUT, S_OUT_DIMS, S_PARAMS, STATE_WORDS, T_ARENA, T_BYTES, T_DATA, T_DIMS, T_RANK, T_TYPE,
+  S_IN_DIMS, S_IN_ELEMS, S_IN1_ELEMS, S_NPARAMS, S_OUT, S_OUT_DIMS, S_OUT_ELEMS, S_PARAMS, STATE_WORDS, T_ARENA, T_BYTES, T_DATA, T_DIMS, T_RANK, T_TYPE,
   TENSOR_WORDS, TYPE_INT8, TYPE_FLOAT32, VERSION,
 } from "./layout";
 import { evalOp, prepareOp } from "./registry";
+import { setTensorTable, tensorAddr } from "./tensors";
 import { setw, sw } from "./state";
 
 let modelBase: usize = 0;
@@ -47,13 +48,23 @@ function tensorRecord(t: i32): usize {
   return modelBase + (<usize>(HEADER_WORDS + nInputs + nOutputs + t * TENSOR_WORDS) << 2);
 }
 
-function tensorByteSize(rec: usize): i32 {
+function tensorElements(rec: usize): i64 {
   const rank = load<i32>(rec + (<usize>T_RANK << 2));
   let n: i64 = 1;
-  for (let i = 0; i < rank; i++) n *= <i64>load<i32>(rec + (<usize>(T_DIMS + i) << 2));
+  for (let i = 0; i < rank; i++) {
+    const d = load<i32>(rec + (<usize>(T_DIMS + i) << 2));
+    if (d < 0 || d > 0x7fffffff) return -1;
+    n *= <i64>d;
+    if (n > <i64>0x7fffffff) return -1;
+  }
+  return n;
+}
+
+function tensorByteSize(rec: usize): i32 {
+  const n = tensorElements(rec);
   const type = load<i32>(rec + (<usize>T_TYPE << 2));
   const size: i64 = type == TYPE_INT8 ? n : n * 4;
-  return size > <i64>0x7fffffff || size < 0 ? -1 : <i32>size;
+  return n < 0 || size > <i64>0x7fffffff ? -1 : <i32>size;
 }
 
 /** Writes the 4-D (leading ones) dims of tensor `t` into state words [at, at + 4). */
@@ -93,10 +104,11 @@ export function load_model(): i32 {
   inputs = modelBase + (<usize>HEADER_WORDS << 2);
   outputs = inputs + (<usize>nInputs << 2);
   tensorAddrs = align16(modelBase + <usize>modelLen);
-  opStates = align16(tensorAddrs + (<usize>nTensors << 2));
+  opStates = align16(tensorAddrs + (<usize>nTensors << 3));
   arena = align16(opStates + (<usize>(nOps * STATE_WORDS) << 2));
   memoryEnd = arena + <usize>arenaBytes;
   if (!ensureMemory(memoryEnd)) return E_MEMORY;
+  setTensorTable(tensorAddrs, nTensors);
   // Tensor addresses, each checked to lie inside the arena or the data section.
   for (let t = 0; t < nTensors; t++) {
     const rec = tensorRecord(t);
@@ -113,11 +125,12 @@ export function load_model(): i32 {
       if (load<i32>(rec + (<usize>T_BYTES << 2)) != size || <i64>dataOff + <i64>size > <i64>dataBytes) return E_BOUNDS;
       addr = modelBase + <usize>dataStart + <usize>dataOff;
     }
-    store<i32>(tensorAddrs + (<usize>t << 2), <i32>addr);
+    store<i32>(tensorAddrs + (<usize>t << 3), <i32>addr);
+    store<i32>(tensorAddrs + (<usize>t << 3) + 4, <i32>tensorElements(rec));
   }
   for (let i = 0; i < nInputs + nOutputs; i++) {
     const t = load<i32>(inputs + (<usize>i << 2));
-    if (t < 0 || t >= nTensors || load<i32>(tensorAddrs + (<usize>t << 2)) == 0) return E_BOUNDS;
+    if (t < 0 || t >= nTensors || tensorAddr(t) == 0) return E_BOUNDS;
   }
   // Operators: fill each state block, then let the kernel's prepare check and complete it.
   let at: i32 = <i32>tableWords;
@@ -132,11 +145,17 @@ export function load_model(): i32 {
     for (let i = 0; i < 3; i++) {
       const t = i < nIn ? word(at + OP_HEADER_WORDS + i) : -1;
       if (t < -1 || t >= nTensors) return E_BOUNDS;
-      setw(s, S_IN0 + i, t < 0 ? 0 : load<i32>(tensorAddrs + (<usize>t << 2)));
+      setw(s, S_IN0 + i, t < 0 ? 0 : <i32>tensorAddr(t));
     }
     const out = word(at + OP_HEADER_WORDS + nIn);
     if (out < 0 || out >= nTensors) return E_BOUNDS;
-    setw(s, S_OUT, load<i32>(tensorAddrs + (<usize>out << 2)));
+    setw(s, S_NPARAMS, nParams);
+    const in0 = nIn > 0 ? word(at + OP_HEADER_WORDS) : -1;
+    const in1 = nIn > 1 ? word(at + OP_HEADER_WORDS + 1) : -1;
+    setw(s, S_IN_ELEMS, in0 >= 0 ? <i32>tensorElements(tensorRecord(in0)) : 0);
+    setw(s, S_IN1_ELEMS, in1 >= 0 ? <i32>tensorElements(tensorRecord(in1)) : 0);
+    setw(s, S_OUT_ELEMS, <i32>tensorElements(tensorRecord(out)));
+    setw(s, S_OUT, <i32>tensorAddr(out));
     setw(s, S_PARAMS, <i32>(modelBase + (<usize>(at + OP_HEADER_WORDS + nIn + nOut) << 2)));
     dims4(s, S_IN_DIMS, nIn > 0 ? word(at + OP_HEADER_WORDS) : -1);
     dims4(s, S_OUT_DIMS, out);
@@ -185,7 +204,7 @@ export function output_ptr(i: i32): usize {
   return i >= 0 && i < nOutputs ? tensor_ptr(load<i32>(outputs + (<usize>i << 2))) : 0;
 }
 export function tensor_ptr(t: i32): usize {
-  return t >= 0 && t < nTensors ? <usize>load<i32>(tensorAddrs + (<usize>t << 2)) : 0;
+  return t >= 0 && t < nTensors ? tensorAddr(t) : 0;
 }
 export function arena_ptr(): usize {
   return arena;

@@ -25,8 +25,8 @@ export const T_ARENA: i32 = 8;
 export const T_DATA: i32 = 9;
 export const T_BYTES: i32 = 10;
 
-// Operator state: 16 words per operator.
-export const STATE_WORDS: i32 = 16;
+// Operator state: 20 words per operator.
+export const STATE_WORDS: i32 = 20;
 export const S_CODE: i32 = 0;
 export const S_IN0: i32 = 1; // absolute addresses; 0 = absent
 export const S_IN1: i32 = 2;
@@ -37,6 +37,10 @@ export const S_IN_DIMS: i32 = 6; // 4 words, NHWC with leading ones
 export const S_OUT_DIMS: i32 = 10; // 4 words
 export const S_F_H: i32 = 14; // filter height / width (conv, depthwise)
 export const S_F_W: i32 = 15;
+export const S_NPARAMS: i32 = 16; // how many params the record carries
+export const S_IN_ELEMS: i32 = 17; // element counts of input 0, the output and input 1
+export const S_OUT_ELEMS: i32 = 18;
+export const S_IN1_ELEMS: i32 = 19;
 
 // Status codes returned by load / invoke.
 export const OK: i32 = 0;

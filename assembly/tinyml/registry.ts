@@ -1,11 +1,14 @@
 // The registry: TFLite builtin operator code -> the kernel's prepare and eval. The only switch on the code.
 import * as add from "./kernels/add";
 import * as averagePool2d from "./kernels/average_pool2d";
+import * as concatenation from "./kernels/concatenation";
 import * as conv2d from "./kernels/conv2d";
 import * as depthwiseConv2d from "./kernels/depthwise_conv2d";
 import * as dequantize from "./kernels/dequantize";
 import * as fullyConnected from "./kernels/fully_connected";
+import * as logistic from "./kernels/logistic";
 import * as maxPool2d from "./kernels/max_pool2d";
+import * as pad from "./kernels/pad";
 import * as quantize from "./kernels/quantize";
 import * as relu from "./kernels/relu";
 import * as reshape from "./kernels/reshape";
@@ -14,30 +17,36 @@ import { E_OPCODE } from "./layout";
 
 export const ADD: i32 = 0;
 export const AVERAGE_POOL_2D: i32 = 1;
+export const CONCATENATION: i32 = 2;
 export const CONV_2D: i32 = 3;
 export const DEPTHWISE_CONV_2D: i32 = 4;
 export const DEQUANTIZE: i32 = 6;
 export const FULLY_CONNECTED: i32 = 9;
+export const LOGISTIC: i32 = 14;
 export const MAX_POOL_2D: i32 = 17;
 export const RELU: i32 = 19;
 export const RELU6: i32 = 21;
 export const RESHAPE: i32 = 22;
 export const SOFTMAX: i32 = 25;
+export const PAD: i32 = 34;
 export const QUANTIZE: i32 = 114;
 
 export function prepareOp(code: i32, s: usize): i32 {
   switch (code) {
     case ADD: return add.prepare(s);
     case AVERAGE_POOL_2D: return averagePool2d.prepare(s);
+    case CONCATENATION: return concatenation.prepare(s);
     case CONV_2D: return conv2d.prepare(s);
     case DEPTHWISE_CONV_2D: return depthwiseConv2d.prepare(s);
     case DEQUANTIZE: return dequantize.prepare(s);
     case FULLY_CONNECTED: return fullyConnected.prepare(s);
+    case LOGISTIC: return logistic.prepare(s);
     case MAX_POOL_2D: return maxPool2d.prepare(s);
     case RELU: return relu.prepare(s);
     case RELU6: return relu.prepare(s);
     case RESHAPE: return reshape.prepare(s);
     case SOFTMAX: return softmax.prepare(s);
+    case PAD: return pad.prepare(s);
     case QUANTIZE: return quantize.prepare(s);
   }
   return E_OPCODE;
@@ -47,15 +56,18 @@ export function evalOp(code: i32, s: usize): void {
   switch (code) {
     case ADD: add.eval_(s); break;
     case AVERAGE_POOL_2D: averagePool2d.eval_(s); break;
+    case CONCATENATION: concatenation.eval_(s); break;
     case CONV_2D: conv2d.eval_(s); break;
     case DEPTHWISE_CONV_2D: depthwiseConv2d.eval_(s); break;
     case DEQUANTIZE: dequantize.eval_(s); break;
     case FULLY_CONNECTED: fullyConnected.eval_(s); break;
+    case LOGISTIC: logistic.eval_(s); break;
     case MAX_POOL_2D: maxPool2d.eval_(s); break;
     case RELU: relu.eval_(s); break;
     case RELU6: relu.eval_(s); break;
     case RESHAPE: reshape.eval_(s); break;
     case SOFTMAX: softmax.eval_(s); break;
+    case PAD: pad.eval_(s); break;
     case QUANTIZE: quantize.eval_(s); break;
   }
 }

@@ -43,6 +43,9 @@ export class Device implements DeviceServices {
   private readonly bus: BusPort;
   private readonly sink?: TraceSink;
   private seq = 0;
+  /** bytes this device sent and received on the bus (bodies and topics) */
+  bytesOut = 0;
+  bytesIn = 0;
 
   constructor(o: DeviceOptions) {
     this.id = o.id;
@@ -66,8 +69,8 @@ export class Device implements DeviceServices {
     return total;
   }
 
-  /** Loads and starts an agent; throws LoadError when it cannot run here. */
-  install(wasm: Uint8Array, manifest: Manifest): RunningAgent {
+  /** Loads and starts an agent; throws LoadError when it cannot run here. `state` presets its key-value store (e.g. "config"). */
+  install(wasm: Uint8Array, manifest: Manifest, state?: ReadonlyMap<string, Uint8Array>): RunningAgent {
     if (this.agents.has(manifest.name)) throw new LoadError(manifest.name, `already installed on ${this.id}`);
     const want = manifest.resources.memoryPages * PAGE_BYTES;
     const free = this.board.agentMemoryBytes - this.memoryReserved;
@@ -75,6 +78,7 @@ export class Device implements DeviceServices {
       throw new LoadError(manifest.name, `needs ${want} bytes of agent memory but ${this.id} (${this.board.name}) has ${free} of ${this.board.agentMemoryBytes} free`);
     const loaded = loadModule(wasm, manifest, this.board, this.engine);
     const agent = new RunningAgent(loaded, this);
+    for (const [k, v] of state ?? []) if (agent.stateSet(k, v) < 0) throw new LoadError(manifest.name, `preset state "${k}" (${v.length} B) does not fit the state quota`);
     this.agents.set(manifest.name, agent);
     agent.start();
     return agent;
@@ -92,13 +96,17 @@ export class Device implements DeviceServices {
   publish(agent: RunningAgent, topic: string, body: Uint8Array, qos: 0 | 1): void {
     const from = `${this.id}/${agent.agent}`;
     this.seq++;
+    this.bytesOut += body.length + topic.length;
     this.trace({ type: "publish", agent: agent.agent, text: `${topic} (${body.length} B)`, data: { topic, bytes: body.length } });
     this.bus.publish({ topic: siteTopic(this.site, topic), from, body, qos });
   }
 
   subscribe(filter: string, deliver: (topic: string, body: Uint8Array, from: string) => void): () => void {
     const prefix = siteTopic(this.site, "");
-    return this.bus.subscribe(siteTopic(this.site, filter), (m) => deliver(m.topic.slice(prefix.length), m.body, m.from));
+    return this.bus.subscribe(siteTopic(this.site, filter), (m) => {
+      this.bytesIn += m.body.length + m.topic.length;
+      deliver(m.topic.slice(prefix.length), m.body, m.from);
+    });
   }
 
   stop(): void {

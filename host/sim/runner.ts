@@ -1,9 +1,25 @@
 // Runs a scenario on the virtual clock: builds the devices, installs the agents,
 // advances time, and returns what happened. Same scenario + seed = same result.
 import { V8Engine, type Engine } from "../engines/index.ts";
-import { RecordingActuator, WaveformSensor } from "../hal/index.ts";
-import { Device, LoadError, LocalBus, topicMatches, TraceLog, VirtualClock, type AgentMetrics, type AgentStatus, type TraceEvent } from "../kernel/index.ts";
-import type { Scenario } from "./scenario.ts";
+import {
+  Asset,
+  BatterySensor,
+  GridMap,
+  MobileBase,
+  MotionActuator,
+  PositionSensor,
+  ProbeSensor,
+  RecordingActuator,
+  SpectrumSensor,
+  WaveformSensor,
+  type ActuatorSink,
+  type Point,
+  type SensorSource,
+} from "../hal/index.ts";
+import { Device, LoadError, LocalBus, Priority, topicMatches, TraceLog, VirtualClock, type AgentMetrics, type AgentStatus, type TraceEvent } from "../kernel/index.ts";
+import { Battery, type EnergyBreakdown } from "./energy.ts";
+import { DeviceModels, ModelHub } from "./models.ts";
+import type { DeviceSpec, Scenario } from "./scenario.ts";
 
 export interface AgentResult {
   device: string;
@@ -13,6 +29,20 @@ export interface AgentResult {
   wasmBytes: number;
   metrics: AgentMetrics;
   lastFault?: string;
+}
+
+export interface DeviceResult {
+  id: string;
+  board: string;
+  position: Point;
+  travelledM: number;
+  energy: EnergyBreakdown;
+  bytesOut: number;
+  bytesIn: number;
+  inferences: number;
+  macs: number;
+  /** [time ms, battery level, x, y] samples every `sampleMs` */
+  samples: [number, number, number, number][];
 }
 
 export interface ExpectationResult {
@@ -31,6 +61,7 @@ export interface SimResult {
   messages: { published: number; delivered: number };
   agents: AgentResult[];
   actuators: { device: string; alias: string; commands: number; firstAtMs?: number }[];
+  devices: DeviceResult[];
   expectations: ExpectationResult[];
   trace: TraceEvent[];
 }
@@ -46,7 +77,17 @@ export interface RunOptions {
   shouldStop?: () => boolean;
 }
 
-export function runScenario(sc: Scenario, opts: RunOptions = {}): SimResult {
+interface Built {
+  device: Device;
+  spec: DeviceSpec;
+  base?: MobileBase;
+  battery: Battery;
+  models?: DeviceModels;
+  recorders: { alias: string; sink: RecordingActuator | MotionActuator }[];
+  samples: [number, number, number, number][];
+}
+
+export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<SimResult> {
   const seed = opts.seed ?? sc.seed;
   const duration = opts.durationMs ?? sc.durationMs;
   const clock = new VirtualClock();
@@ -54,36 +95,64 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): SimResult {
   const log = new TraceLog();
   const engine = opts.engine ?? new V8Engine();
   const started = performance.now();
-  const devices: Device[] = [];
-  const actuators: { device: string; sink: RecordingActuator }[] = [];
+  const map = sc.map ? new GridMap(sc.map) : undefined;
+  const assets = sc.assets.map((a) => new Asset(a, seed));
+  const hub = sc.models.size > 0 ? new ModelHub(sc.models) : undefined;
+  const built: Built[] = [];
 
   for (const d of sc.devices) {
-    const sinks = d.actuators.map((a) => new RecordingActuator(a));
-    for (const sink of sinks) actuators.push({ device: d.id, sink });
-    const device = new Device({
-      id: d.id,
-      site: sc.site,
-      board: d.board,
-      clock,
-      bus,
-      engine,
-      seed,
-      sensors: [...d.sensors].map(([alias, spec]) => new WaveformSensor(alias, spec, seed)),
-      actuators: sinks,
-      trace: log.sink,
-    });
-    devices.push(device);
-    for (const a of d.agents) {
+    const base = d.mobility
+      ? new MobileBase({ start: d.position, speed: d.mobility.speed, energyPerMetre: d.mobility.energyPerMetre, flies: d.mobility.flies, ...(map ? { map } : {}) }, () => clock.now(), (at, fn) => {
+          const h = clock.at(at, fn, Priority.SENSOR);
+          return () => clock.cancel(h);
+        })
+      : undefined;
+    const where = (t: number): Point => base?.position(t) ?? d.position;
+    let battery: Battery | undefined;
+    const sensors: SensorSource[] = [];
+    for (const [alias, spec] of d.sensors) {
+      if (spec.kind === "waveform") sensors.push(new WaveformSensor(alias, spec.wave, seed));
+      else if (spec.kind === "position") sensors.push(new PositionSensor(alias, base!));
+      else if (spec.kind === "battery") sensors.push(new BatterySensor(alias, (t) => battery?.level(t) ?? d.battery.level));
+      else if (spec.kind === "spectrum") sensors.push(new SpectrumSensor(alias, assets, where, spec.range));
+      else sensors.push(new ProbeSensor(alias, assets, where, spec.range));
+    }
+    const recorders: Built["recorders"] = [];
+    const actuators: ActuatorSink[] = [];
+    for (const [alias, kind] of d.actuators) {
+      const sink = kind === "motion" ? new MotionActuator(alias, base!) : new RecordingActuator(alias);
+      recorders.push({ alias, sink });
+      actuators.push(sink);
+    }
+    const trace = log.sink;
+    let device: Device | undefined;
+    const models =
+      hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
+    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, ...(models ? { models } : {}) });
+    battery = new Battery(d.battery, d.board, device, base, () => models?.energyUj ?? 0);
+    if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
+    built.push({ device, spec: d, ...(base ? { base } : {}), battery, ...(models ? { models } : {}), recorders, samples: [] });
+  }
+  for (const b of built)
+    for (const a of b.spec.agents) {
       try {
-        device.install(a.wasm, a.manifest);
+        b.device.install(a.wasm, a.manifest, a.state);
       } catch (e) {
-        if (e instanceof LoadError) throw new LoadError(a.name, `on device ${d.id}: ${e.message.slice(a.name.length + 2)}`);
+        if (e instanceof LoadError) throw new LoadError(a.name, `on device ${b.spec.id}: ${e.message.slice(a.name.length + 2)}`);
         throw e;
       }
     }
-  }
 
   const slice = opts.progressEveryMs ?? Math.max(100, duration / 100);
+  const sampleMs = Math.max(100, Math.round(duration / 200));
+  const sample = () => {
+    for (const b of built) {
+      const p = b.base?.position() ?? b.spec.position;
+      b.samples.push([clock.now(), +b.battery.level(clock.now()).toFixed(5), +p[0].toFixed(2), +p[1].toFixed(2)]);
+    }
+  };
+  sample();
+  let nextSample = sampleMs;
   let stoppedEarly = false;
   for (let t = 0; t < duration; ) {
     if (opts.shouldStop?.()) {
@@ -91,12 +160,17 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): SimResult {
       break;
     }
     t = Math.min(duration, t + slice);
+    while (nextSample <= t) {
+      clock.runUntil(nextSample);
+      sample();
+      nextSample += sampleMs;
+    }
     clock.runUntil(t);
     opts.onProgress?.(t, duration);
   }
 
   const agents: AgentResult[] = [];
-  for (const d of devices)
+  for (const { device: d } of built)
     for (const a of d.agents.values())
       agents.push({
         device: d.id,
@@ -107,13 +181,27 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): SimResult {
         metrics: { ...a.metrics },
         ...(a.lastFault ? { lastFault: `${a.lastFault.kind}: ${a.lastFault.message}` } : {}),
       });
-  for (const d of devices) d.stop();
-  const acts = actuators.map(({ device, sink }) => ({
-    device,
-    alias: sink.alias,
-    commands: sink.commands.length,
-    ...(sink.commands[0] ? { firstAtMs: sink.commands[0].atMs } : {}),
+  const devices: DeviceResult[] = built.map((b) => ({
+    id: b.spec.id,
+    board: b.spec.board.name,
+    position: (b.base?.position() ?? b.spec.position).map((x) => +x.toFixed(2)) as Point,
+    travelledM: +(b.base?.travelled() ?? 0).toFixed(2),
+    energy: b.battery.breakdown(clock.now()),
+    bytesOut: b.device.bytesOut,
+    bytesIn: b.device.bytesIn,
+    inferences: b.models?.inferences ?? 0,
+    macs: b.models?.macs ?? 0,
+    samples: b.samples,
   }));
+  for (const b of built) b.device.stop();
+  const acts = built.flatMap((b) =>
+    b.recorders.map(({ alias, sink }) => ({
+      device: b.spec.id,
+      alias,
+      commands: sink.commands.length,
+      ...(sink.commands[0] ? { firstAtMs: sink.commands[0].atMs } : {}),
+    })),
+  );
   const result: SimResult = {
     scenario: sc.name,
     seed,
@@ -124,6 +212,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): SimResult {
     messages: { published: bus.published, delivered: bus.delivered },
     agents,
     actuators: acts,
+    devices,
     expectations: [],
     trace: log.events,
   };

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
-import type { SensorFault, WaveformSpec } from "../hal/index.ts";
+import { Encoder } from "cbor-x";
+import type { AssetSpec, GridSpec, SensorFault, SpectrumFault, WaveformSpec } from "../hal/index.ts";
 import { BoardError, loadBoard, ManifestError, parseManifest, type BoardProfile, type Manifest } from "../kernel/index.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -24,15 +25,33 @@ export interface AgentSpec {
   wasmPath: string;
   manifest: Manifest;
   wasm: Uint8Array;
+  /** preset key-value state, e.g. "config" (CBOR) */
+  state: Map<string, Uint8Array>;
+}
+
+/** What a device's sensor alias is bound to. */
+export type SensorSpec =
+  | { kind: "waveform"; wave: WaveformSpec }
+  | { kind: "position" }
+  | { kind: "battery" }
+  | { kind: "spectrum"; range: number }
+  | { kind: "probe"; range: number };
+
+export interface MobilitySpec {
+  speed: number;
+  energyPerMetre: number;
+  flies: boolean;
 }
 
 export interface DeviceSpec {
   id: string;
   board: BoardProfile;
   position: [number, number];
-  battery: number;
-  sensors: Map<string, WaveformSpec>;
-  actuators: string[];
+  battery: { capacityWh: number; level: number };
+  mobility?: MobilitySpec;
+  sensors: Map<string, SensorSpec>;
+  /** alias -> kind: "motion" drives the mobility, "recording" just records */
+  actuators: Map<string, "motion" | "recording">;
   agents: AgentSpec[];
 }
 
@@ -55,6 +74,10 @@ export interface Scenario {
   seed: number;
   durationMs: number;
   network: { latencyMs: number };
+  map?: GridSpec;
+  assets: AssetSpec[];
+  /** model name -> .tflite path */
+  models: Map<string, string>;
   devices: DeviceSpec[];
   quiet: string[];
   expect: Expectation[];
@@ -134,18 +157,51 @@ function readSensor(r: Reader, p: Path, v: unknown): WaveformSpec {
   };
 }
 
+const cbor = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false });
+
+function readSensorBinding(r: Reader, p: Path, v: unknown): SensorSpec {
+  if (isObj(v) && typeof v.kind === "string" && v.kind !== "waveform") {
+    const kind = v.kind;
+    if (kind === "position" || kind === "battery") {
+      allowOnly(r, p, v, ["kind"]);
+      return { kind };
+    }
+    if (kind === "spectrum" || kind === "probe") {
+      allowOnly(r, p, v, ["kind", "range"]);
+      return { kind, range: num(r, [...p, "range"], v.range, kind === "probe" ? 1.5 : 5, 0) };
+    }
+    return r.fail([...p, "kind"], `unknown sensor kind "${kind}" (known: waveform, position, battery, spectrum, probe)`);
+  }
+  if (isObj(v) && v.kind === "waveform") {
+    const { kind: _k, ...rest } = v;
+    return { kind: "waveform", wave: readSensor(r, p, rest) };
+  }
+  return { kind: "waveform", wave: readSensor(r, p, v) };
+}
+
 function readAgent(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: string): AgentSpec {
   let wasmPath: string;
   let manifestPath: string;
-  if (typeof v === "string") {
-    wasmPath = path.join(agentsDir, `${v}.wasm`);
-    manifestPath = path.join(agentsDir, `${v}.json`);
-  } else if (isObj(v)) {
-    allowOnly(r, p, v, ["module", "manifest"]);
-    if (typeof v.module !== "string") r.fail([...p, "module"], "module must be a path to a .wasm");
-    wasmPath = path.resolve(baseDir, v.module);
-    manifestPath = typeof v.manifest === "string" ? path.resolve(baseDir, v.manifest) : wasmPath.replace(/\.wasm$/, ".json");
-  } else return r.fail(p, "an agent is a name (from build/agents) or { module, manifest }");
+  const state = new Map<string, Uint8Array>();
+  const named = (n: string) => {
+    wasmPath = path.join(agentsDir, `${n}.wasm`);
+    manifestPath = path.join(agentsDir, `${n}.json`);
+  };
+  if (typeof v === "string") named(v);
+  else if (isObj(v)) {
+    allowOnly(r, p, v, ["name", "module", "manifest", "config"]);
+    if (typeof v.name === "string") named(v.name);
+    else if (typeof v.module === "string") {
+      wasmPath = path.resolve(baseDir, v.module);
+      manifestPath = typeof v.manifest === "string" ? path.resolve(baseDir, v.manifest) : wasmPath.replace(/\.wasm$/, ".json");
+    } else r.fail(p, "an agent needs a name (from build/agents) or a module (a .wasm path)");
+    if (v.config !== undefined) {
+      if (!isObj(v.config)) r.fail([...p, "config"], "config is a map (the agent reads it with state.config())");
+      state.set("config", cbor.encode(v.config));
+    }
+  } else return r.fail(p, "an agent is a name (from build/agents) or { name | module, manifest, config }");
+  wasmPath = wasmPath!;
+  manifestPath = manifestPath!;
   if (!existsSync(wasmPath)) r.fail(p, `module ${path.relative(process.cwd(), wasmPath)} not found (run \`colony build\` first?)`);
   if (!existsSync(manifestPath)) r.fail(p, `manifest ${path.relative(process.cwd(), manifestPath)} not found`);
   let manifest: Manifest;
@@ -155,12 +211,12 @@ function readAgent(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: s
     if (e instanceof ManifestError) return r.fail(p, e.message);
     throw e;
   }
-  return { name: manifest.name, wasmPath, manifest, wasm: new Uint8Array(readFileSync(wasmPath)) };
+  return { name: manifest.name, wasmPath, manifest, wasm: new Uint8Array(readFileSync(wasmPath)), state };
 }
 
 function readDevice(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: string): DeviceSpec {
   if (!isObj(v)) r.fail(p, "a device is a map { id, board, position, battery, sensors, actuators, agents }");
-  allowOnly(r, p, v, ["id", "board", "position", "battery", "sensors", "actuators", "agents"]);
+  allowOnly(r, p, v, ["id", "board", "position", "battery", "mobility", "sensors", "actuators", "agents"]);
   if (typeof v.id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(v.id)) r.fail([...p, "id"], "id must be letters, digits, - and _");
   if (typeof v.board !== "string") r.fail([...p, "board"], "board must name a board profile");
   let board: BoardProfile;
@@ -172,31 +228,107 @@ function readDevice(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: 
   }
   const pos = v.position ?? [0, 0];
   if (!Array.isArray(pos) || pos.length !== 2 || !pos.every((x) => typeof x === "number")) r.fail([...p, "position"], "position is [x, y] in metres");
-  const sensors = new Map<string, WaveformSpec>();
+  let mobility: MobilitySpec | undefined;
+  if (v.mobility !== undefined) {
+    const m = v.mobility;
+    if (!isObj(m)) r.fail([...p, "mobility"], "mobility is a map { speed, energyPerMetre, flies }");
+    allowOnly(r, [...p, "mobility"], m, ["speed", "energyPerMetre", "flies"]);
+    mobility = { speed: num(r, [...p, "mobility", "speed"], m.speed, 1, 0.001), energyPerMetre: num(r, [...p, "mobility", "energyPerMetre"], m.energyPerMetre, 10, 0), flies: m.flies === true };
+  }
+  const sensors = new Map<string, SensorSpec>();
   if (v.sensors !== undefined) {
     if (!isObj(v.sensors)) r.fail([...p, "sensors"], "sensors is a map from alias to sensor");
-    for (const [alias, s] of Object.entries(v.sensors)) sensors.set(alias, readSensor(r, [...p, "sensors", alias], s));
+    for (const [alias, s] of Object.entries(v.sensors)) {
+      const spec = readSensorBinding(r, [...p, "sensors", alias], s);
+      if (spec.kind === "position" && !mobility) r.fail([...p, "sensors", alias], "a position sensor needs the device's mobility");
+      sensors.set(alias, spec);
+    }
   }
-  const actuators = v.actuators ?? [];
-  if (!Array.isArray(actuators) || !actuators.every((a) => typeof a === "string")) r.fail([...p, "actuators"], "actuators is a list of aliases");
+  const actuators = new Map<string, "motion" | "recording">();
+  const al = v.actuators ?? [];
+  if (!Array.isArray(al)) r.fail([...p, "actuators"], "actuators is a list of aliases or { alias, kind }");
+  al.forEach((a, i) => {
+    if (typeof a === "string") actuators.set(a, "recording");
+    else if (isObj(a) && typeof a.alias === "string" && (a.kind === "motion" || a.kind === "recording")) {
+      if (a.kind === "motion" && !mobility) r.fail([...p, "actuators", i], "a motion actuator needs the device's mobility");
+      actuators.set(a.alias, a.kind);
+    } else r.fail([...p, "actuators", i], `an actuator is an alias or { alias, kind: motion | recording }`);
+  });
+  let battery = { capacityWh: 10, level: 1 };
+  if (typeof v.battery === "number") battery = { capacityWh: 10, level: num(r, [...p, "battery"], v.battery, 1, 0) };
+  else if (isObj(v.battery)) {
+    allowOnly(r, [...p, "battery"], v.battery, ["capacityWh", "level"]);
+    battery = { capacityWh: num(r, [...p, "battery", "capacityWh"], v.battery.capacityWh, 10, 0.001), level: num(r, [...p, "battery", "level"], v.battery.level, 1, 0) };
+  } else if (v.battery !== undefined) r.fail([...p, "battery"], "battery is a level (0..1) or { capacityWh, level }");
   if (!Array.isArray(v.agents) || v.agents.length === 0) r.fail([...p, "agents"], "agents is a non-empty list");
   const agents = v.agents.map((a, i) => readAgent(r, [...p, "agents", i], a, baseDir, agentsDir));
   agents.forEach((a, i) => {
     for (const c of a.manifest.capabilities) {
       const [group, alias] = c.split(":");
       if (group === "sensor" && !sensors.has(alias!)) r.fail([...p, "agents", i], `agent ${a.name} asks for capability ${c} but device ${v.id} has no sensor "${alias}"`);
-      if (group === "actuator" && !actuators.includes(alias!)) r.fail([...p, "agents", i], `agent ${a.name} asks for capability ${c} but device ${v.id} has no actuator "${alias}"`);
+      if (group === "actuator" && !actuators.has(alias!)) r.fail([...p, "agents", i], `agent ${a.name} asks for capability ${c} but device ${v.id} has no actuator "${alias}"`);
     }
   });
   return {
     id: v.id,
     board,
     position: pos as [number, number],
-    battery: num(r, [...p, "battery"], v.battery, 1, 0),
+    battery,
+    ...(mobility ? { mobility } : {}),
     sensors,
-    actuators: actuators as string[],
+    actuators,
     agents,
   };
+}
+
+function readMap(r: Reader, v: unknown): GridSpec {
+  if (!isObj(v)) r.fail(["map"], "map is { cell, width, height, obstacles }");
+  allowOnly(r, ["map"], v, ["cell", "width", "height", "obstacles"]);
+  const obstacles = v.obstacles ?? [];
+  if (!Array.isArray(obstacles) || !obstacles.every((o) => Array.isArray(o) && o.length === 4 && o.every((x) => typeof x === "number")))
+    r.fail(["map", "obstacles"], "obstacles is a list of [x0, y0, x1, y1] rectangles in metres");
+  return {
+    cell: num(r, ["map", "cell"], v.cell, 1, 0.01),
+    width: Math.round(num(r, ["map", "width"], v.width, 50, 1)),
+    height: Math.round(num(r, ["map", "height"], v.height, 50, 1)),
+    obstacles: obstacles as [number, number, number, number][],
+  };
+}
+
+function readAsset(r: Reader, p: Path, v: unknown, baseDir: string): AssetSpec {
+  if (!isObj(v)) r.fail(p, "an asset is { id, position, vibration, spectrum }");
+  allowOnly(r, p, v, ["id", "position", "vibration", "spectrum"]);
+  if (typeof v.id !== "string") r.fail([...p, "id"], "id is required");
+  const pos = v.position;
+  if (!Array.isArray(pos) || pos.length !== 2 || !pos.every((x) => typeof x === "number")) r.fail([...p, "position"], "position is [x, y] in metres");
+  const asset: AssetSpec = { id: v.id, position: pos as [number, number] };
+  if (v.vibration !== undefined) asset.vibration = readSensor(r, [...p, "vibration"], v.vibration);
+  if (v.spectrum !== undefined) {
+    const sp = v.spectrum;
+    const sp0 = [...p, "spectrum"];
+    if (!isObj(sp)) r.fail(sp0, "spectrum is { trace, scale, zeroPoint, faults }");
+    allowOnly(r, sp0, sp, ["trace", "scale", "zeroPoint", "faults"]);
+    if (typeof sp.trace !== "string") r.fail([...sp0, "trace"], "trace is a file of int8 feature values");
+    const file = path.resolve(baseDir, sp.trace);
+    if (!existsSync(file)) r.fail([...sp0, "trace"], `trace ${path.relative(process.cwd(), file)} not found`);
+    const q = new Int8Array(readFileSync(file).buffer.slice(0));
+    const scale = num(r, [...sp0, "scale"], sp.scale, 1, 0);
+    const zero = num(r, [...sp0, "zeroPoint"], sp.zeroPoint, 0);
+    const frames = Float32Array.from(q, (x) => (x - zero) * scale);
+    const faults: SpectrumFault[] = [];
+    const fl = sp.faults ?? [];
+    if (!Array.isArray(fl)) r.fail([...sp0, "faults"], "faults is a list");
+    fl.forEach((f, i) => {
+      const fp = [...sp0, "faults", i];
+      if (!isObj(f)) r.fail(fp, "a spectrum fault is { at, bins: [from, to], gain }");
+      allowOnly(r, fp, f, ["at", "bins", "gain"]);
+      const bins = f.bins;
+      if (!Array.isArray(bins) || bins.length !== 2 || !bins.every((b) => Number.isInteger(b))) r.fail([...fp, "bins"], "bins is [from, to)");
+      faults.push({ atMs: dur(r, [...fp, "at"], f.at, 0), bins: bins as [number, number], gain: num(r, [...fp, "gain"], f.gain, 1) });
+    });
+    asset.spectrum = { frames, faults };
+  }
+  return asset;
 }
 
 export interface LoadScenarioOptions {
@@ -214,7 +346,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
   const r: Reader = new Reader(file, doc, lines);
   const v: unknown = doc.toJS();
   if (!isObj(v)) r.fail([], "a scenario is a map { name, site, seed, duration, devices, network, record, expect }");
-  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "network", "record", "expect"]);
+  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "network", "record", "expect", "map", "assets", "models"]);
   if (typeof v.name !== "string") r.fail(["name"], "name is required");
   const site = v.site ?? "site";
   if (typeof site !== "string" || !/^[A-Za-z0-9_-]+$/.test(site)) r.fail(["site"], "site must be letters, digits, - and _");
@@ -227,6 +359,25 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
     if (ids.has(d.id)) r.fail(["devices", i, "id"], `duplicate device id "${d.id}"`);
     ids.add(d.id);
   });
+  const map = v.map === undefined ? undefined : readMap(r, v.map);
+  const models = new Map<string, string>();
+  if (v.models !== undefined) {
+    if (!isObj(v.models)) r.fail(["models"], "models is a map from model name to a .tflite file");
+    for (const [name, f] of Object.entries(v.models)) {
+      if (typeof f !== "string") r.fail(["models", name], "a model is a path to a .tflite file");
+      const file = path.resolve(baseDir, f);
+      if (!existsSync(file)) r.fail(["models", name], `model file ${path.relative(process.cwd(), file)} not found`);
+      models.set(name, file);
+    }
+  }
+  const assetsRaw = v.assets ?? [];
+  if (!Array.isArray(assetsRaw)) r.fail(["assets"], "assets is a list");
+  const assets = assetsRaw.map((a, i) => readAsset(r, ["assets", i], a, baseDir));
+  devices.forEach((d, i) =>
+    d.agents.forEach((a, k) => {
+      for (const m of a.manifest.models) if (!models.has(m)) r.fail(["devices", i, "agents", k], `agent ${a.name} uses model "${m}" but the scenario's models do not define it`);
+    }),
+  );
   const net = v.network ?? {};
   if (!isObj(net)) r.fail(["network"], "network is a map { latency }");
   allowOnly(r, ["network"], net, ["latency"]);
@@ -264,6 +415,9 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
     seed: num(r, ["seed"], v.seed, 1),
     durationMs: dur(r, ["duration"], v.duration, 10_000),
     network: { latencyMs: dur(r, ["network", "latency"], net.latency, 1) },
+    ...(map ? { map } : {}),
+    assets,
+    models,
     devices,
     quiet: quiet as string[],
     expect,

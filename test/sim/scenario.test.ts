@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { loadScenario, parseScenario, runScenario, ScenarioError } from "../../host/sim/index.ts";
 
 describe("pump-room-mini", () => {
-  it("finds the anomaly and closes the valve; every expectation passes", () => {
-    const r = runScenario(loadScenario("scenarios/pump-room-mini.yaml"));
+  it("finds the anomaly and closes the valve; every expectation passes", async () => {
+    const r = await runScenario(loadScenario("scenarios/pump-room-mini.yaml"));
     expect(r.expectations.map((e) => [e.text, e.ok])).toEqual([
       ["event/anomaly published at least 1 time(s) before 6000 ms", true],
       ["actuator controller-1/valve0 commanded before 6000 ms", true],
@@ -16,19 +16,19 @@ describe("pump-room-mini", () => {
     expect(r.agents.every((a) => a.status === "running")).toBe(true);
   });
 
-  it("is deterministic: same seed, identical trace; another seed, another trace", () => {
+  it("is deterministic: same seed, identical trace; another seed, another trace", async () => {
     const sc = loadScenario("scenarios/pump-room-mini.yaml");
-    const a = runScenario(sc);
-    const b = runScenario(sc);
+    const a = await runScenario(sc);
+    const b = await runScenario(sc);
     expect(JSON.stringify(b.trace)).toBe(JSON.stringify(a.trace));
     expect(b.agents).toEqual(a.agents);
-    const c = runScenario(sc, { seed: 99 });
+    const c = await runScenario(sc, { seed: 99 });
     expect(JSON.stringify(c.trace)).not.toBe(JSON.stringify(a.trace));
   });
 
-  it("can be stopped early and still reports", () => {
+  it("can be stopped early and still reports", async () => {
     let calls = 0;
-    const r = runScenario(loadScenario("scenarios/pump-room-mini.yaml"), { shouldStop: () => ++calls > 10 });
+    const r = await runScenario(loadScenario("scenarios/pump-room-mini.yaml"), { shouldStop: () => ++calls > 10 });
     expect(r.stoppedEarly).toBe(true);
     expect(r.simulatedMs).toBeLessThan(8000);
     expect(r.agents.length).toBe(4);

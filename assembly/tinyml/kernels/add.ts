@@ -2,11 +2,13 @@
 // scale with 20 bits of headroom, summed, rescaled to the output.
 // params: [in1Offset, in2Offset, outOffset, leftShift, m1, s1, m2, s2, mOut, sOut, actMin, actMax]
 import { clamp, mbqm } from "../fixedpoint";
-import { E_SHAPE, OK, S_IN0, S_IN1, S_IN_DIMS, S_OUT } from "../layout";
+import { E_SHAPE, OK, S_IN0, S_IN1, S_IN1_ELEMS, S_IN_DIMS, S_IN_ELEMS, S_NPARAMS, S_OUT, S_OUT_ELEMS } from "../layout";
 import { param, sp, sw } from "../state";
 
 export function prepare(s: usize): i32 {
-  if (sp(s, S_IN0) == 0 || sp(s, S_IN1) == 0 || sp(s, S_OUT) == 0) return E_SHAPE;
+  if (sp(s, S_IN0) == 0 || sp(s, S_IN1) == 0 || sp(s, S_OUT) == 0 || sw(s, S_NPARAMS) != 12) return E_SHAPE;
+  // Same shapes only (no broadcasting); the left shift keeps the scaled inputs within int32.
+  if (sw(s, S_IN_ELEMS) != sw(s, S_OUT_ELEMS) || sw(s, S_IN1_ELEMS) != sw(s, S_OUT_ELEMS) || param(s, 3) < 0 || param(s, 3) > 22) return E_SHAPE;
   return OK;
 }
 

@@ -3,13 +3,17 @@
 // folded[c] = bias[c] + inOffset * sum(filter[c]) (host compiler): a window wholly inside the input needs only
 // sum(filter * input), computed for four output channels at a time so each input byte is loaded once.
 import { clamp, mbqm } from "../fixedpoint";
-import { E_SHAPE, OK, S_F_H, S_F_W, S_IN0, S_IN1, S_IN2, S_IN_DIMS, S_OUT, S_OUT_DIMS } from "../layout";
+import { E_SHAPE, OK, S_F_H, S_F_W, S_IN0, S_IN1, S_IN1_ELEMS, S_IN2, S_IN_DIMS, S_NPARAMS, S_OUT, S_OUT_DIMS } from "../layout";
 import { param, paramAt, sp, sw } from "../state";
 
 export function prepare(s: usize): i32 {
   if (sp(s, S_IN0) == 0 || sp(s, S_IN1) == 0 || sp(s, S_OUT) == 0) return E_SHAPE;
   const c = param(s, 10);
-  if (c != sw(s, S_OUT_DIMS + 3)) return E_SHAPE;
+  if (sw(s, S_NPARAMS) < 12 || c != sw(s, S_OUT_DIMS + 3) || sw(s, S_NPARAMS) != 12 + 3 * c) return E_SHAPE;
+  // Strides and dilations at least 1; the filter holds C x h x w x input channels.
+  if (param(s, 0) < 1 || param(s, 1) < 1 || param(s, 2) < 1 || param(s, 3) < 1) return E_SHAPE;
+  if (<i64>sw(s, S_IN1_ELEMS) != <i64>c * sw(s, S_F_H) * sw(s, S_F_W) * sw(s, S_IN_DIMS + 3)) return E_SHAPE;
+  if (sw(s, S_IN_DIMS) != sw(s, S_OUT_DIMS)) return E_SHAPE;
   return OK;
 }
 

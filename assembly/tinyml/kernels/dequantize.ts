@@ -1,10 +1,11 @@
 // DEQUANTIZE: int8 -> float32, scale * (q - zero point).
 // params: [n, zeroPoint, scaleBits]
-import { E_SHAPE, OK, S_IN0, S_OUT } from "../layout";
-import { param, sp } from "../state";
+import { E_SHAPE, OK, S_IN0, S_IN_ELEMS, S_NPARAMS, S_OUT, S_OUT_ELEMS } from "../layout";
+import { param, sp, sw } from "../state";
 
 export function prepare(s: usize): i32 {
   if (sp(s, S_IN0) == 0 || sp(s, S_OUT) == 0) return E_SHAPE;
+  if (sw(s, S_NPARAMS) != 3 || param(s, 0) != sw(s, S_OUT_ELEMS) || sw(s, S_IN_ELEMS) != sw(s, S_OUT_ELEMS)) return E_SHAPE;
   return OK;
 }
 

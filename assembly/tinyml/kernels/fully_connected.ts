@@ -3,11 +3,14 @@
 // folded[u] = bias[u] + inOffset * sum(weights[u]) (weights are symmetric, filterOffset 0): the loop is a plain
 // dot product, four units at a time so each input byte is loaded once.
 import { clamp, mbqm } from "../fixedpoint";
-import { E_SHAPE, OK, S_IN0, S_IN1, S_OUT } from "../layout";
-import { param, paramAt, sp } from "../state";
+import { E_SHAPE, OK, S_IN0, S_IN1, S_IN1_ELEMS, S_IN_ELEMS, S_NPARAMS, S_OUT, S_OUT_ELEMS } from "../layout";
+import { param, paramAt, sp, sw } from "../state";
 
 export function prepare(s: usize): i32 {
-  if (sp(s, S_IN0) == 0 || sp(s, S_IN1) == 0 || sp(s, S_OUT) == 0 || param(s, 1) != 0) return E_SHAPE;
+  if (sp(s, S_IN0) == 0 || sp(s, S_IN1) == 0 || sp(s, S_OUT) == 0 || sw(s, S_NPARAMS) < 9 || param(s, 1) != 0) return E_SHAPE;
+  const m = param(s, 5), batches = <i64>param(s, 6), depth = <i64>param(s, 7), units = param(s, 8);
+  if ((m != 1 && m != units) || sw(s, S_NPARAMS) != 9 + 2 * m + units) return E_SHAPE;
+  if (batches * depth != <i64>sw(s, S_IN_ELEMS) || batches * units != <i64>sw(s, S_OUT_ELEMS) || depth * units != <i64>sw(s, S_IN1_ELEMS)) return E_SHAPE;
   return OK;
 }
 

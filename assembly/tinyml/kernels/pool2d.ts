@@ -1,12 +1,13 @@
 // The window walk shared by AVERAGE_POOL_2D and MAX_POOL_2D (TFLM reference_integer_ops pooling).
 // params: [strideW, strideH, filterW, filterH, padW, padH, actMin, actMax]
 import { clamp } from "../fixedpoint";
-import { E_SHAPE, OK, S_IN0, S_IN_DIMS, S_OUT, S_OUT_DIMS } from "../layout";
+import { E_SHAPE, OK, S_IN0, S_IN_DIMS, S_NPARAMS, S_OUT, S_OUT_DIMS } from "../layout";
 import { param, sp, sw } from "../state";
 
 export function preparePool(s: usize): i32 {
   if (sp(s, S_IN0) == 0 || sp(s, S_OUT) == 0) return E_SHAPE;
-  if (sw(s, S_IN_DIMS + 3) != sw(s, S_OUT_DIMS + 3)) return E_SHAPE;
+  if (sw(s, S_IN_DIMS + 3) != sw(s, S_OUT_DIMS + 3) || sw(s, S_IN_DIMS) != sw(s, S_OUT_DIMS) || sw(s, S_NPARAMS) != 8) return E_SHAPE;
+  if (param(s, 0) < 1 || param(s, 1) < 1 || param(s, 2) < 1 || param(s, 3) < 1) return E_SHAPE;
   return OK;
 }
 

@@ -2,11 +2,12 @@
 // int8 -> int8 requantization (TFLM Requantize).
 // params: [0, n, scaleBits, zeroPoint] or [1, n, inOffset, outOffset, mult, shift]
 import { clamp, mbqm } from "../fixedpoint";
-import { E_SHAPE, OK, S_IN0, S_OUT } from "../layout";
-import { param, sp } from "../state";
+import { E_SHAPE, OK, S_IN0, S_IN_ELEMS, S_NPARAMS, S_OUT, S_OUT_ELEMS } from "../layout";
+import { param, sp, sw } from "../state";
 
 export function prepare(s: usize): i32 {
   if (sp(s, S_IN0) == 0 || sp(s, S_OUT) == 0) return E_SHAPE;
+  if (sw(s, S_NPARAMS) < 4 || param(s, 1) != sw(s, S_OUT_ELEMS) || sw(s, S_IN_ELEMS) != sw(s, S_OUT_ELEMS) || (param(s, 0) == 1 && sw(s, S_NPARAMS) != 6)) return E_SHAPE;
   return OK;
 }
 

@@ -1,11 +1,12 @@
 // RELU and RELU6, int8 (TFLM ReluQuantized): requantize to the output scale, clamp to the activation range.
 // params: [n, inZeroPoint, outZeroPoint, mult, shift, actMin, actMax]
 import { clamp, mbqm } from "../fixedpoint";
-import { E_SHAPE, OK, S_IN0, S_OUT } from "../layout";
-import { param, sp } from "../state";
+import { E_SHAPE, OK, S_IN0, S_IN_ELEMS, S_NPARAMS, S_OUT, S_OUT_ELEMS } from "../layout";
+import { param, sp, sw } from "../state";
 
 export function prepare(s: usize): i32 {
   if (sp(s, S_IN0) == 0 || sp(s, S_OUT) == 0) return E_SHAPE;
+  if (sw(s, S_NPARAMS) != 7 || param(s, 0) != sw(s, S_OUT_ELEMS) || sw(s, S_IN_ELEMS) != sw(s, S_OUT_ELEMS)) return E_SHAPE;
   return OK;
 }
 

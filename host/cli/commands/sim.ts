@@ -38,8 +38,8 @@ export function register(program: Command): void {
       let result: SimResult;
       try {
         result = await reportErrors(
-          () =>
-            runScenario(sc, {
+          async () =>
+            await runScenario(sc, {
               ...(o.seed !== undefined ? { seed: o.seed } : {}),
               ...(durationMs !== undefined ? { durationMs } : {}),
               ...(bar ? { onProgress: bar.update } : {}),

@@ -1,0 +1,141 @@
+// Contract-net from inside an agent: a manager announces a task, contractors
+// bid, the manager awards the best bid, the winner accepts, works and reports.
+// Messages are CBOR maps on `cnet/*` topics (docs/protocol.md, "Contract-net
+// between agents"); every message names the task and its round, so a
+// re-auction never mixes with an old one.
+import { Body, Fields } from "./body";
+import { Message, bus } from "./bus";
+import { clock } from "./clock";
+import { random } from "./random";
+
+export const CNET_CFP = "cnet/cfp";
+export const CNET_BID = "cnet/bid";
+export const CNET_AWARD = "cnet/award";
+export const CNET_REPLY = "cnet/reply";
+
+/** A fresh identity for this agent's bids and tasks (agents do not know their device's name). */
+export function newId(prefix: string): string {
+  return prefix + "-" + random.uint().toString(16);
+}
+
+export class Bid {
+  constructor(public bidder: string, public cost: f64, public eta: f64) {}
+}
+
+/** Manager side of one task. Timers `timerBase` and `timerBase + 1` are used for the bid window and the deadline. */
+export class TaskManager {
+  round: i32 = 0;
+  bids: Bid[] = [];
+  refused: string[] = [];
+  contractor: string = "";
+  state: string = "idle";
+  result: Fields = Fields.empty();
+
+  constructor(public id: string, public capability: string, public spec: Body, public bidWindowMs: i32, public timerBase: i32) {}
+
+  /** Calls for proposals (again, in a new round, after a refusal or a failure). */
+  announce(deadlineMs: i32): void {
+    this.round++;
+    this.bids = [];
+    this.contractor = "";
+    this.state = "bidding";
+    bus.publish(CNET_CFP, bus.body().str("kind", "cnet.cfp").str("task", this.id).int("round", this.round).str("capability", this.capability).map("spec", this.spec).f64("bidUntil", clock.now() + <f64>this.bidWindowMs), 1);
+    clock.after(this.bidWindowMs, this.timerBase);
+    clock.after(deadlineMs, this.timerBase + 1);
+  }
+
+  /** Feed every message here; true when it was this task's. */
+  onMessage(msg: Message): bool {
+    const b = msg.body;
+    if (b.str("task") != this.id || <i32>b.int("round") != this.round) return false;
+    const kind = b.str("kind");
+    if (kind == "cnet.bid" && this.state == "bidding") {
+      this.bids.push(new Bid(b.str("bidder"), b.f64("cost"), b.f64("eta")));
+    } else if (kind == "cnet.refuse" && b.str("from") == this.contractor) {
+      this.refused.push(this.contractor);
+      this.awardBest();
+    } else if (kind == "cnet.done" && b.str("from") == this.contractor && this.state == "awarded") {
+      this.state = "done";
+      this.result = b.map("result");
+    } else if (kind == "cnet.failed" && b.str("from") == this.contractor) {
+      this.refused.push(this.contractor);
+      this.state = "failed";
+    } else return kind == "cnet.accept" || kind == "cnet.progress";
+    return true;
+  }
+
+  /** Feed every timer here; true when it was this task's. */
+  onTimer(id: i32): bool {
+    if (id == this.timerBase) {
+      if (this.state == "bidding") this.awardBest();
+      return true;
+    }
+    if (id == this.timerBase + 1) {
+      if (this.state == "awarded" || this.state == "bidding") this.state = "failed";
+      return true;
+    }
+    return false;
+  }
+
+  private awardBest(): void {
+    let best: Bid | null = null;
+    for (let i = 0; i < this.bids.length; i++) {
+      const b = unchecked(this.bids[i]);
+      if (this.refused.includes(b.bidder)) continue;
+      if (best === null || b.cost < best.cost || (b.cost == best.cost && b.bidder < best.bidder)) best = b;
+    }
+    if (best === null) {
+      this.state = "failed";
+      return;
+    }
+    this.contractor = best.bidder;
+    this.state = "awarded";
+    bus.publish(CNET_AWARD, bus.body().str("kind", "cnet.award").str("task", this.id).int("round", this.round).str("to", best.bidder).f64("cost", best.cost), 1);
+  }
+}
+
+/** Contractor side: answers calls, learns of awards, reports. */
+export class Contractor {
+  task: string = "";
+  round: i32 = 0;
+  constructor(public id: string, public capability: string) {}
+
+  /** A call for proposals for a capability this contractor has, or null. */
+  cfp(msg: Message): Fields | null {
+    const b = msg.body;
+    if (b.str("kind") != "cnet.cfp" || b.str("capability") != this.capability) return null;
+    return b;
+  }
+
+  bid(cfp: Fields, cost: f64, eta: f64): void {
+    bus.publish(CNET_REPLY, bus.body().str("kind", "cnet.bid").str("task", cfp.str("task")).int("round", cfp.int("round")).str("bidder", this.id).f64("cost", cost).f64("eta", eta).str("capability", this.capability), 1);
+  }
+
+  /** The award, if this message awards a task to this contractor (it is then accepted). */
+  award(msg: Message): Fields | null {
+    const b = msg.body;
+    if (b.str("kind") != "cnet.award" || b.str("to") != this.id) return null;
+    this.task = b.str("task");
+    this.round = <i32>b.int("round");
+    this.reply("cnet.accept", bus.body());
+    return b;
+  }
+
+  progress(fraction: f64): void {
+    this.reply("cnet.progress", bus.body().f64("progress", fraction));
+  }
+
+  done(result: Body): void {
+    this.reply("cnet.done", bus.body().map("result", result));
+    this.task = "";
+  }
+
+  failed(reason: string): void {
+    this.reply("cnet.failed", bus.body().str("reason", reason));
+    this.task = "";
+  }
+
+  private reply(kind: string, body: Body): void {
+    bus.publish(CNET_REPLY, body.str("kind", kind).str("task", this.task).int("round", this.round).str("from", this.id), 1);
+  }
+}

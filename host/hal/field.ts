@@ -1,0 +1,109 @@
+// Things in the world that sensors pick up: a pump's vibration and its
+// spectrum, heard by a drone flying near it or felt by a robot's probe on it.
+import type { Point } from "./grid.ts";
+import { WaveformSensor, type SensorSource, type WaveformSpec } from "./sensor.ts";
+
+/** A change of a spectrum from a time on: bins [from, to) multiplied by `gain` (a bearing fault's band). */
+export interface SpectrumFault {
+  atMs: number;
+  bins: [number, number];
+  gain: number;
+}
+
+export interface AssetSpec {
+  id: string;
+  position: Point;
+  /** the machine's vibration as a contact probe feels it */
+  vibration?: WaveformSpec;
+  /** feature frames (e.g. log-mel spectrogram values) as heard from nearby */
+  spectrum?: { frames: Float32Array; faults: SpectrumFault[] };
+}
+
+export class Asset {
+  private readonly wave?: WaveformSensor;
+  constructor(
+    readonly spec: AssetSpec,
+    seed: number,
+  ) {
+    if (spec.vibration) this.wave = new WaveformSensor(`asset:${spec.id}`, spec.vibration, seed);
+  }
+
+  vibration(nowMs: number, out: Float32Array): boolean {
+    if (!this.wave) return false;
+    this.wave.read(nowMs, out);
+    return true;
+  }
+
+  spectrum(nowMs: number, out: Float32Array): boolean {
+    const s = this.spec.spectrum;
+    if (!s) return false;
+    const f = s.frames;
+    for (let i = 0; i < out.length; i++) out[i] = f[i % f.length]!;
+    const bins = 128;
+    for (const fault of s.faults)
+      if (nowMs >= fault.atMs)
+        for (let i = 0; i < out.length; i++) {
+          const b = i % bins;
+          if (b >= fault.bins[0] && b < fault.bins[1]) out[i] = out[i]! * fault.gain;
+        }
+    return true;
+  }
+}
+
+const dist = (a: Point, b: Point) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+
+/** The nearest asset within `range` metres of where the device is. */
+function nearest(assets: Asset[], at: Point, range: number, has: (a: Asset) => boolean): Asset | undefined {
+  let best: Asset | undefined;
+  let bd = range;
+  for (const a of assets) {
+    const d = dist(a.spec.position, at);
+    if (d <= bd && has(a)) {
+      best = a;
+      bd = d;
+    }
+  }
+  return best;
+}
+
+/** Hears the spectrum of the nearest asset in range; NaN when none is (an agent must check). */
+export class SpectrumSensor implements SensorSource {
+  readonly rateHz = 10;
+  constructor(
+    readonly alias: string,
+    private readonly assets: Asset[],
+    private readonly where: (t: number) => Point,
+    private readonly range: number,
+  ) {}
+  read(nowMs: number, out: Float32Array): void {
+    const a = nearest(this.assets, this.where(nowMs), this.range, (x) => !!x.spec.spectrum);
+    if (!a || !a.spectrum(nowMs, out)) out.fill(Number.NaN);
+  }
+}
+
+/** A contact probe: the nearest asset's vibration within `range`, else a small noise floor of zeros. */
+export class ProbeSensor implements SensorSource {
+  readonly rateHz = 1000;
+  constructor(
+    readonly alias: string,
+    private readonly assets: Asset[],
+    private readonly where: (t: number) => Point,
+    private readonly range: number,
+  ) {}
+  read(nowMs: number, out: Float32Array): void {
+    const a = nearest(this.assets, this.where(nowMs), this.range, (x) => !!x.spec.vibration);
+    if (!a || !a.vibration(nowMs, out)) out.fill(0);
+  }
+}
+
+/** Battery level as a fraction of capacity, from a function of time. */
+export class BatterySensor implements SensorSource {
+  readonly rateHz = 1;
+  constructor(
+    readonly alias: string,
+    private readonly level: (t: number) => number,
+  ) {}
+  read(nowMs: number, out: Float32Array): void {
+    out.fill(this.level(nowMs));
+  }
+}
