@@ -10,9 +10,9 @@ export class Responder extends Agent {
   }
 
   onMessage(msg: Message): void {
-    const rms = msg.body.f64("rms");
     this.handled++;
-    log.info("anomaly rms " + rms.toString() + ": closing valve0");
+    const what = msg.body.has("rms") ? "rms " + msg.body.f64("rms").toString() : "score " + msg.body.f64("score").toString();
+    log.info("anomaly (" + what + "): closing valve0");
     this.valve.command(bus.body().str("action", "close"));
     bus.publish("event/ack", bus.body().str("of", msg.topic).int("handled", this.handled), 1);
   }

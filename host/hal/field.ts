@@ -3,11 +3,12 @@
 import type { Point } from "./grid.ts";
 import { WaveformSensor, type SensorSource, type WaveformSpec } from "./sensor.ts";
 
-/** A change of a spectrum from a time on: bins [from, to) multiplied by `gain` (a bearing fault's band). */
+/** A change of a spectrum from a time on: bins [from, to) scaled by `gain`, then raised by `offset` (a bearing fault's band). */
 export interface SpectrumFault {
   atMs: number;
   bins: [number, number];
   gain: number;
+  offset: number;
 }
 
 export interface AssetSpec {
@@ -44,7 +45,7 @@ export class Asset {
       if (nowMs >= fault.atMs)
         for (let i = 0; i < out.length; i++) {
           const b = i % bins;
-          if (b >= fault.bins[0] && b < fault.bins[1]) out[i] = out[i]! * fault.gain;
+          if (b >= fault.bins[0] && b < fault.bins[1]) out[i] = out[i]! * fault.gain + fault.offset;
         }
     return true;
   }

@@ -149,7 +149,21 @@ export class PositionSensor implements SensorSource {
   }
 }
 
-/** Motion actuator: {goto: [x, y]}, {patrol: [[x, y], ...]}, {stop: true}. */
+/** A route as [[x, y], ...] or flat [x0, y0, x1, y1, ...] (what an agent's number array gives). */
+function route(v: unknown): Point[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const num = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+  if (v.every(num)) {
+    if (v.length % 2 !== 0) return undefined;
+    const pts: Point[] = [];
+    for (let i = 0; i < v.length; i += 2) pts.push([v[i] as number, v[i + 1] as number]);
+    return pts;
+  }
+  if (v.every((p) => Array.isArray(p) && p.length === 2 && p.every(num))) return v as Point[];
+  return undefined;
+}
+
+/** Motion actuator: {goto: [x, y]}, {patrol: [[x, y], ...] or [x0, y0, ...]}, {stop: true}. */
 export class MotionActuator implements ActuatorSink {
   readonly commands: ActuatorCommand[] = [];
   constructor(
@@ -159,10 +173,11 @@ export class MotionActuator implements ActuatorSink {
   write(cmd: ActuatorCommand): boolean {
     this.commands.push(cmd);
     const c = cmd.command as { goto?: unknown; patrol?: unknown; stop?: unknown };
-    const isPoint = (p: unknown): p is Point => Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === "number" && Number.isFinite(v));
-    if (isPoint(c.goto)) return this.base.goto(c.goto);
-    if (Array.isArray(c.patrol) && c.patrol.length > 0 && c.patrol.every(isPoint)) {
-      this.base.patrol(c.patrol as Point[]);
+    const goal = route(c.goto);
+    if (goal && goal.length === 1) return this.base.goto(goal[0]!);
+    const patrol = route(c.patrol);
+    if (patrol) {
+      this.base.patrol(patrol);
       return true;
     }
     if (c.stop === true) {

@@ -1,5 +1,6 @@
 // A device: a board running agents. It owns the memory budget, the hardware
 // aliases, the device's RNG and its connection to the bus.
+import { decode as cborDecode } from "cbor-x";
 import type { Engine } from "../engines/index.ts";
 import { hashString, Rng, type ActuatorSink, type SensorSource } from "../hal/index.ts";
 import { RunningAgent } from "./agent.ts";
@@ -7,7 +8,7 @@ import type { BoardProfile } from "./boards.ts";
 import { siteTopic, type BusPort } from "./bus.ts";
 import { LoadError } from "./errors.ts";
 import { loadModule, PAGE_BYTES } from "./loader.ts";
-import type { Manifest } from "./manifest.ts";
+import { topicMatches, type Manifest } from "./manifest.ts";
 import type { Clock } from "./scheduler.ts";
 import type { DeviceServices, ModelBinding } from "./services.ts";
 import { DEFAULT_POLICY, type SupervisorPolicy } from "./supervisor.ts";
@@ -26,6 +27,8 @@ export interface DeviceOptions {
   models?: ModelBinding;
   policy?: SupervisorPolicy;
   trace?: TraceSink;
+  /** put the decoded body of publishes on these topic filters into the trace (for reports) */
+  traceBodies?: string[];
 }
 
 export class Device implements DeviceServices {
@@ -42,6 +45,7 @@ export class Device implements DeviceServices {
   readonly agents = new Map<string, RunningAgent>();
   private readonly bus: BusPort;
   private readonly sink?: TraceSink;
+  private readonly traceBodies: string[];
   private seq = 0;
   /** bytes this device sent and received on the bus (bodies and topics) */
   bytesOut = 0;
@@ -60,6 +64,7 @@ export class Device implements DeviceServices {
     this.actuators = new Map((o.actuators ?? []).map((a) => [a.alias, a]));
     this.models = o.models;
     this.sink = o.trace;
+    this.traceBodies = o.traceBodies ?? [];
   }
 
   /** Linear memory promised to installed agents. */
@@ -97,7 +102,15 @@ export class Device implements DeviceServices {
     const from = `${this.id}/${agent.agent}`;
     this.seq++;
     this.bytesOut += body.length + topic.length;
-    this.trace({ type: "publish", agent: agent.agent, text: `${topic} (${body.length} B)`, data: { topic, bytes: body.length } });
+    const data: Record<string, unknown> = { topic, bytes: body.length };
+    if (this.sink && this.traceBodies.some((f) => topicMatches(f, topic))) {
+      try {
+        data.body = cborDecode(body);
+      } catch {
+        data.body = null;
+      }
+    }
+    this.trace({ type: "publish", agent: agent.agent, text: `${topic} (${body.length} B)`, data });
     this.bus.publish({ topic: siteTopic(this.site, topic), from, body, qos });
   }
 

@@ -128,7 +128,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     let device: Device | undefined;
     const models =
       hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
-    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, ...(models ? { models } : {}) });
+    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["cnet/#", "event/#"], ...(models ? { models } : {}) });
     battery = new Battery(d.battery, d.board, device, base, () => models?.energyUj ?? 0);
     if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
     built.push({ device, spec: d, ...(base ? { base } : {}), battery, ...(models ? { models } : {}), recorders, samples: [] });

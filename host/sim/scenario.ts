@@ -311,7 +311,7 @@ function readAsset(r: Reader, p: Path, v: unknown, baseDir: string): AssetSpec {
     if (typeof sp.trace !== "string") r.fail([...sp0, "trace"], "trace is a file of int8 feature values");
     const file = path.resolve(baseDir, sp.trace);
     if (!existsSync(file)) r.fail([...sp0, "trace"], `trace ${path.relative(process.cwd(), file)} not found`);
-    const q = new Int8Array(readFileSync(file).buffer.slice(0));
+    const q = Int8Array.from(readFileSync(file), (b) => (b << 24) >> 24);
     const scale = num(r, [...sp0, "scale"], sp.scale, 1, 0);
     const zero = num(r, [...sp0, "zeroPoint"], sp.zeroPoint, 0);
     const frames = Float32Array.from(q, (x) => (x - zero) * scale);
@@ -320,11 +320,11 @@ function readAsset(r: Reader, p: Path, v: unknown, baseDir: string): AssetSpec {
     if (!Array.isArray(fl)) r.fail([...sp0, "faults"], "faults is a list");
     fl.forEach((f, i) => {
       const fp = [...sp0, "faults", i];
-      if (!isObj(f)) r.fail(fp, "a spectrum fault is { at, bins: [from, to], gain }");
-      allowOnly(r, fp, f, ["at", "bins", "gain"]);
+      if (!isObj(f)) r.fail(fp, "a spectrum fault is { at, bins: [from, to], gain, offset }");
+      allowOnly(r, fp, f, ["at", "bins", "gain", "offset"]);
       const bins = f.bins;
       if (!Array.isArray(bins) || bins.length !== 2 || !bins.every((b) => Number.isInteger(b))) r.fail([...fp, "bins"], "bins is [from, to)");
-      faults.push({ atMs: dur(r, [...fp, "at"], f.at, 0), bins: bins as [number, number], gain: num(r, [...fp, "gain"], f.gain, 1) });
+      faults.push({ atMs: dur(r, [...fp, "at"], f.at, 0), bins: bins as [number, number], gain: num(r, [...fp, "gain"], f.gain, 1), offset: num(r, [...fp, "offset"], f.offset, 0) });
     });
     asset.spectrum = { frames, faults };
   }

@@ -1,0 +1,101 @@
+import { Actuator, Agent, Fields, Message, Sensor, TaskManager, actuator, bus, clock, log, model, newId, sensor, state } from "../sdk";
+
+const SCAN = 1;
+const TASK_TIMERS = 10;
+
+/**
+ * Flies a patrol, listens to the machines it passes with the anomaly-detection
+ * autoencoder, and when a machine sounds wrong twice in a row puts an
+ * inspection out to tender (contract-net). When the winner reports, it flies
+ * over to confirm with its own ears.
+ */
+export class DroneInspector extends Agent {
+  pos: Sensor = sensor.open("pos0");
+  mic: Sensor = sensor.open("vib0");
+  rotor: Actuator = actuator.open("rotor0");
+  cfg: Fields = state.config();
+  input: Int8Array = new Int8Array(640);
+  output: Int8Array = new Int8Array(640);
+  high: i32 = 0;
+  task: TaskManager | null = null;
+  confirming: bool = false;
+  inspections: i32 = 0;
+  // once a fault is confirmed it is known: the drone keeps listening but does not tender again
+  known: bool = false;
+
+  init(): void {
+    this.rotor.command(bus.body().f64s("patrol", this.cfg.f64s("route")));
+    bus.subscribe("cnet/reply");
+    clock.every(500, SCAN);
+  }
+
+  /** Reconstruction error of what the microphone hears now; -1 when no machine is in range. */
+  score(): f64 {
+    const x = this.mic.read(640);
+    if (x.length < 640 || isNaN(x[0])) return -1;
+    const inScale = this.cfg.f64("inScale", 1);
+    const inZero = <i32>this.cfg.int("inZero");
+    const outScale = this.cfg.f64("outScale", 1);
+    const outZero = <i32>this.cfg.int("outZero");
+    for (let i = 0; i < 640; i++) {
+      const q = <i32>Math.round(<f64>unchecked(x[i]) / inScale) + inZero;
+      unchecked((this.input[i] = <i8>(q < -128 ? -128 : q > 127 ? 127 : q)));
+    }
+    if (model.invoke("ad", this.input, this.output) != 640) return -1;
+    let err: f64 = 0;
+    for (let i = 0; i < 640; i++) {
+      const a = <f64>(<i32>unchecked(this.input[i]) - inZero) * inScale;
+      const b = <f64>(<i32>unchecked(this.output[i]) - outZero) * outScale;
+      err += (a - b) * (a - b);
+    }
+    return err / 640;
+  }
+
+  onTimer(id: i32): void {
+    const t = this.task;
+    if (t !== null && t.onTimer(id)) {
+      if (t.state == "failed") {
+        log.warn("inspection " + t.id + " failed in round " + t.round.toString() + ": tendering again");
+        t.announce(<i32>this.cfg.int("deadlineMs", 120000));
+      }
+      return;
+    }
+    if (id != SCAN) return;
+    if (this.confirming) {
+      const p = this.pos.read(4);
+      if (p[2] != 0) return;
+      const s = this.score();
+      bus.publish("event/confirmed", bus.body().f64("score", s).bool("anomaly", s > this.cfg.f64("threshold", 200)).str("task", t !== null ? t.id : "").str("inspector", t !== null ? t.contractor : ""), 1);
+      log.info("confirmed over the pump: score " + s.toString());
+      this.confirming = false;
+      this.known = s > this.cfg.f64("threshold", 200);
+      this.task = null;
+      this.high = 0;
+      this.rotor.command(bus.body().f64s("patrol", this.cfg.f64s("route")));
+      return;
+    }
+    if (t !== null || this.known) return;
+    const s = this.score();
+    if (s < 0) return;
+    this.high = s > this.cfg.f64("threshold", 200) ? this.high + 1 : 0;
+    if (this.high < 2) return;
+    const at = this.cfg.f64s("pump");
+    const p = this.pos.read(4);
+    log.warn("abnormal sound: reconstruction error " + s.toString() + " at (" + p[0].toString() + ", " + p[1].toString() + ")");
+    bus.publish("event/anomaly", bus.body().str("asset", this.cfg.str("asset", "pump")).f64("score", s).f64s("at", at), 1);
+    this.inspections++;
+    const task = new TaskManager(newId("inspect"), "inspect", bus.body().str("asset", this.cfg.str("asset", "pump")).f64s("at", at), 1500, TASK_TIMERS);
+    this.task = task;
+    task.announce(<i32>this.cfg.int("deadlineMs", 120000));
+  }
+
+  onMessage(msg: Message): void {
+    const t = this.task;
+    if (t === null || !t.onMessage(msg)) return;
+    if (t.state == "done" && !this.confirming) {
+      log.info("inspection reported by " + t.contractor + ": probe rms " + t.result.f64("rms").toString());
+      this.confirming = true;
+      this.rotor.command(bus.body().f64s("goto", this.cfg.f64s("pump")));
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, clock, log, newId, sensor, state } from "../sdk";
+
+const TICK = 1;
+
+function dist(ax: f64, ay: f64, bx: f64, by: f64): f64 {
+  return Math.sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by));
+}
+
+/**
+ * A legged inspection robot: bids for inspection tasks with the time it needs
+ * to get there and what the walk costs its battery, walks there when awarded
+ * (its navigation plans around obstacles), puts its vibration probe on the
+ * machine and reports.
+ */
+export class Quadruped extends Agent {
+  pos: Sensor = sensor.open("pos0");
+  battery: Sensor = sensor.open("battery0");
+  probe: Sensor = sensor.open("probe0");
+  legs: Actuator = actuator.open("legs0");
+  cfg: Fields = state.config();
+  me: Contractor = new Contractor(newId("quad"), "inspect");
+  bidTask: string = "";
+  bidAt: f64[] = [];
+  walking: bool = false;
+  ticks: i32 = 0;
+
+  init(): void {
+    bus.subscribe("cnet/cfp");
+    bus.subscribe("cnet/award");
+    clock.every(250, TICK);
+  }
+
+  onMessage(msg: Message): void {
+    const cfp = this.me.cfp(msg);
+    if (cfp !== null) {
+      if (this.walking) return;
+      const level = <f64>this.battery.mean(1);
+      const at = cfp.map("spec").f64s("at");
+      if (at.length != 2) return;
+      const p = this.pos.read(4);
+      const metres = dist(p[0], p[1], at[0], at[1]);
+      const speed = this.cfg.f64("speed", 1);
+      // the walk there and back must leave a reserve
+      const need = (2 * metres * this.cfg.f64("joulesPerMetre", 20)) / (this.cfg.f64("capacityWh", 10) * 3600);
+      if (level - need < this.cfg.f64("reserve", 0.2)) {
+        log.info("not bidding for " + cfp.str("task") + ": battery " + level.toString());
+        return;
+      }
+      this.bidTask = cfp.str("task");
+      this.bidAt = at;
+      const eta = (metres / speed) * 1000;
+      this.me.bid(cfp, eta / 1000 + (1 - level) * 60, eta);
+      return;
+    }
+    const award = this.me.award(msg);
+    if (award !== null && award.str("task") == this.bidTask) {
+      log.info("won " + this.bidTask + ": walking to (" + this.bidAt[0].toString() + ", " + this.bidAt[1].toString() + ")");
+      if (!this.legs.command(bus.body().f64s("goto", this.bidAt))) {
+        this.me.failed("no path");
+        return;
+      }
+      this.walking = true;
+      this.ticks = 0;
+    }
+  }
+
+  onTimer(id: i32): void {
+    if (id != TICK || !this.walking) return;
+    const p = this.pos.read(4);
+    this.ticks++;
+    if (p[2] != 0) {
+      if (this.ticks % 8 == 0) this.me.progress(0.5);
+      return;
+    }
+    if (dist(p[0], p[1], this.bidAt[0], this.bidAt[1]) > 2) {
+      this.walking = false;
+      this.me.failed("stopped short");
+      return;
+    }
+    this.walking = false;
+    const rms = this.probe.rms(256);
+    log.info("probe on the machine: rms " + rms.toString());
+    this.me.done(bus.body().f64("rms", <f64>rms).bool("fault", rms > <f32>this.cfg.f64("rmsLimit", 0.8)));
+    const home = this.cfg.f64s("home");
+    if (home.length == 2) this.legs.command(bus.body().f64s("goto", home));
+  }
+}

@@ -1,0 +1,162 @@
+// The scenario report: one self-contained HTML page (Apache ECharts inlined)
+// that lets a person see what happened: the site with everyone's path, who
+// negotiated what (a Gantt of the task allocations), batteries, fuel, memory,
+// messages, and the timeline.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { GridSpec } from "../hal/index.ts";
+import { formatMs } from "./duration.ts";
+import type { SimResult } from "./runner.ts";
+import type { Scenario } from "./scenario.ts";
+import { taskStories } from "./tasks.ts";
+import { timelineLines } from "./report.ts";
+
+const require = createRequire(import.meta.url);
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/** JSON safe to put inside a <script> element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, "\\u003c");
+}
+
+export function htmlReport(sc: Scenario, r: SimResult): string {
+  const echarts = readFileSync(require.resolve("echarts/dist/echarts.min.js"), "utf8");
+  const tasks = taskStories(r.trace);
+  const topics = new Map<string, number>();
+  for (const e of r.trace) if (e.type === "publish" && typeof e.data?.topic === "string") topics.set(e.data.topic, (topics.get(e.data.topic) ?? 0) + 1);
+  const data = {
+    map: sc.map ?? null,
+    assets: sc.assets.map((a) => ({ id: a.id, position: a.position })),
+    devices: r.devices.map((d) => ({ id: d.id, board: d.board, samples: d.samples, energy: d.energy })),
+    agents: r.agents.map((a) => ({ name: `${a.device}/${a.agent}`, fuel: a.metrics.events ? Math.round(a.metrics.fuelUsed / a.metrics.events) : 0, maxFuel: a.metrics.fuelMaxPerEvent, memory: a.metrics.memoryBytes })),
+    topics: [...topics.entries()].sort((a, b) => b[1] - a[1]),
+    tasks,
+    duration: r.simulatedMs,
+  };
+  const passed = r.expectations.filter((e) => e.ok).length;
+  const rows = (cells: string[][]) => cells.map((c) => `<tr>${c.map((x) => `<td>${x}</td>`).join("")}</tr>`).join("\n");
+  const story = tasks
+    .map((t) => {
+      const bids = t.bids.map((b) => `${escapeHtml(b.device)} bid cost ${b.cost.toFixed(1)}, ETA ${formatMs(b.eta)}`).join("; ") || "no bids";
+      return `<li><b>${escapeHtml(t.task)}</b> (${escapeHtml(t.capability)}) announced by ${escapeHtml(t.manager)} at ${formatMs(t.announcedAt)}, ${t.rounds} round(s). Bids: ${bids}. ${
+        t.contractorDevice ? `Awarded to <b>${escapeHtml(t.contractorDevice)}</b> at ${formatMs(t.awardedAt!)}.` : "Not awarded."
+      } ${t.doneAt !== undefined ? `Done at ${formatMs(t.doneAt)}: ${escapeHtml(JSON.stringify(t.result))}.` : ""} ${t.confirmedAt !== undefined ? `Confirmed at ${formatMs(t.confirmedAt)}.` : ""}</li>`;
+    })
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(sc.name)}: Colony scenario report</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222}
+h1{margin-bottom:4px} .sub{color:#555;margin-top:0}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}
+.chart{height:380px;border:1px solid #ddd;border-radius:6px}
+table{border-collapse:collapse;width:100%;font-size:13px} td,th{border-bottom:1px solid #eee;padding:3px 6px;text-align:left}
+.pass{color:#0a7a2f;font-weight:600} .fail{color:#b00020;font-weight:600}
+pre{background:#f7f7f7;padding:10px;overflow:auto;max-height:420px;font-size:12px}
+</style></head><body>
+<h1>${escapeHtml(sc.name)}</h1>
+<p class="sub">${escapeHtml(sc.description ?? "")}<br>seed ${r.seed}, ${formatMs(r.simulatedMs)} simulated in ${r.wallMs.toFixed(0)} ms (${(r.simulatedMs / Math.max(1, r.wallMs)).toFixed(0)}x real time), ${r.eventsRun} events, ${r.messages.published} messages published${r.stoppedEarly ? ", <b>stopped early</b>" : ""}.</p>
+<h2>Outcome: ${passed} of ${r.expectations.length} expectations met</h2>
+<table>${rows(r.expectations.map((e) => [`<span class="${e.ok ? "pass" : "fail"}">${e.ok ? "PASS" : "FAIL"}</span>`, escapeHtml(e.text), escapeHtml(e.detail)]))}</table>
+<h2>What the agents negotiated</h2>
+<p>No scheduler assigns work here: a manager agent calls for proposals, contractors bid from their own position and battery, and the best bid wins.</p>
+<ul>${story || "<li>no tasks</li>"}</ul>
+<div class="grid">
+<div id="site" class="chart"></div>
+<div id="gantt" class="chart"></div>
+<div id="battery" class="chart"></div>
+<div id="fuel" class="chart"></div>
+<div id="memory" class="chart"></div>
+<div id="topics" class="chart"></div>
+</div>
+<h2>Devices</h2>
+<table><tr><th>device</th><th>board</th><th>travelled</th><th>energy</th><th>battery left</th><th>sent / received</th><th>inferences</th></tr>
+${rows(r.devices.map((d) => [escapeHtml(d.id), escapeHtml(d.board), `${d.travelledM} m`, `${d.energy.totalJ.toFixed(1)} J (motion ${d.energy.motionJ.toFixed(0)}, CPU ${d.energy.cpuJ.toFixed(3)}, radio ${d.energy.radioJ.toFixed(3)}, inference ${d.energy.inferenceJ.toFixed(4)})`, `${(100 * d.energy.level).toFixed(1)} %`, `${d.bytesOut} / ${d.bytesIn} B`, `${d.inferences} (${(d.macs / 1e6).toFixed(1)} M MACs)`]))}
+</table>
+<h2>Agents</h2>
+<table><tr><th>agent</th><th>status</th><th>events</th><th>fuel/event</th><th>max fuel</th><th>memory</th><th>published</th><th>received</th><th>faults</th></tr>
+${rows(r.agents.map((a) => [escapeHtml(`${a.device}/${a.agent}`), a.status, String(a.metrics.events), String(a.metrics.events ? Math.round(a.metrics.fuelUsed / a.metrics.events) : 0), String(a.metrics.fuelMaxPerEvent), `${a.metrics.memoryBytes / 1024} KiB`, String(a.metrics.published), String(a.metrics.received), String(a.metrics.faults)]))}
+</table>
+<h2>Timeline</h2>
+<pre>${escapeHtml(timelineLines(r, sc.quiet, 400).join("\n"))}</pre>
+<script>${echarts}</script>
+<script>
+const D = ${scriptJson(data)};
+const fmt = (ms) => (ms / 1000).toFixed(1) + " s";
+function chart(id, option) { const c = echarts.init(document.getElementById(id)); c.setOption(option); }
+${siteChart.toString()}
+chart("site", siteChart(D));
+const rowsG = [...new Set(D.tasks.flatMap((t) => [t.manager, t.contractorDevice].filter(Boolean)))];
+const bars = [];
+for (const t of D.tasks) {
+  const end = (x) => (x === undefined || x === null ? D.duration : x);
+  bars.push({ name: "bidding", value: [rowsG.indexOf(t.manager), t.announcedAt, end(t.awardedAt), t.task], itemStyle: { color: "#f2b134" } });
+  if (t.contractorDevice) bars.push({ name: "inspecting", value: [rowsG.indexOf(t.contractorDevice), t.awardedAt, end(t.doneAt ?? t.failedAt), t.task], itemStyle: { color: "#3a7bd5" } });
+  if (t.doneAt !== undefined) bars.push({ name: "confirming", value: [rowsG.indexOf(t.manager), t.doneAt, end(t.confirmedAt), t.task], itemStyle: { color: "#2e9e5b" } });
+}
+chart("gantt", {
+  title: { text: "Task allocation (contract-net)", textStyle: { fontSize: 14 } },
+  tooltip: { formatter: (p) => p.value[3] + ": " + p.name + " " + fmt(p.value[1]) + " to " + fmt(p.value[2]) },
+  xAxis: { type: "value", min: 0, max: D.duration, axisLabel: { formatter: fmt } },
+  yAxis: { type: "category", data: rowsG },
+  series: [{ type: "custom", data: bars, encode: { x: [1, 2], y: 0 }, renderItem: (params, api) => {
+    const y = api.value(0), a = api.coord([api.value(1), y]), b = api.coord([api.value(2), y]), h = api.size([0, 1])[1] * 0.5;
+    return { type: "rect", shape: { x: a[0], y: a[1] - h / 2, width: Math.max(2, b[0] - a[0]), height: h }, style: api.style() };
+  } }],
+});
+chart("battery", {
+  title: { text: "Battery level", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { top: 24, type: "scroll" },
+  grid: { top: 60 }, xAxis: { type: "value", axisLabel: { formatter: fmt } }, yAxis: { type: "value", axisLabel: { formatter: (v) => (100 * v).toFixed(0) + "%" } },
+  series: D.devices.map((d) => ({ name: d.id, type: "line", showSymbol: false, data: d.samples.map((s) => [s[0], s[1]]) })),
+});
+chart("fuel", {
+  title: { text: "Fuel per event (mean and max)", textStyle: { fontSize: 14 } }, tooltip: {}, legend: { top: 24 }, grid: { left: 170, top: 60 },
+  xAxis: { type: "log" }, yAxis: { type: "category", data: D.agents.map((a) => a.name) },
+  series: [{ name: "mean", type: "bar", data: D.agents.map((a) => Math.max(1, a.fuel)) }, { name: "max", type: "bar", data: D.agents.map((a) => Math.max(1, a.maxFuel)) }],
+});
+chart("memory", {
+  title: { text: "Linear memory per agent (KiB)", textStyle: { fontSize: 14 } }, tooltip: {}, grid: { left: 170 },
+  xAxis: { type: "value" }, yAxis: { type: "category", data: D.agents.map((a) => a.name) },
+  series: [{ type: "bar", data: D.agents.map((a) => a.memory / 1024) }],
+});
+chart("topics", {
+  title: { text: "Messages per topic", textStyle: { fontSize: 14 } }, tooltip: {}, grid: { left: 150 },
+  xAxis: { type: "value" }, yAxis: { type: "category", data: D.topics.map((t) => t[0]) },
+  series: [{ type: "bar", data: D.topics.map((t) => t[1]) }],
+});
+</script>
+</body></html>
+`;
+}
+
+/** The site plan: obstacles, assets and every device's path (runs in the page). */
+function siteChart(D: { map: GridSpec | null; assets: { id: string; position: [number, number] }[]; devices: { id: string; samples: [number, number, number, number][] }[] }) {
+  const w = D.map ? D.map.width * D.map.cell : 50;
+  const h = D.map ? D.map.height * D.map.cell : 50;
+  const obstacles = (D.map ? D.map.obstacles : []).map((o) => ({ value: o }));
+  return {
+    title: { text: "Site plan and paths (metres)", textStyle: { fontSize: 14 } },
+    tooltip: {},
+    legend: { top: 24, type: "scroll" },
+    grid: { top: 60 },
+    xAxis: { type: "value", min: 0, max: w },
+    yAxis: { type: "value", min: 0, max: h },
+    series: [
+      {
+        name: "obstacles",
+        type: "custom",
+        data: obstacles,
+        renderItem: (_p: unknown, api: { value(i: number): number; coord(p: number[]): number[] }) => {
+          const a = api.coord([api.value(0), api.value(1)]);
+          const b = api.coord([api.value(2), api.value(3)]);
+          return { type: "rect", shape: { x: Math.min(a[0]!, b[0]!), y: Math.min(a[1]!, b[1]!), width: Math.abs(b[0]! - a[0]!), height: Math.abs(b[1]! - a[1]!) }, style: { fill: "#999" } };
+        },
+      },
+      { name: "assets", type: "scatter", symbol: "diamond", symbolSize: 16, data: D.assets.map((a) => ({ name: a.id, value: a.position })), label: { show: true, formatter: "{b}", position: "right" } },
+      ...D.devices.map((d) => ({ name: d.id, type: "line", showSymbol: false, data: d.samples.map((s) => [s[2], s[3]]) })),
+    ],
+  };
+}

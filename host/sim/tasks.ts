@@ -1,0 +1,50 @@
+// Task allocations as the agents negotiated them, read back from the trace of
+// contract-net messages: who called, who bid what, who won, when it was done.
+import type { TraceEvent } from "../kernel/index.ts";
+
+export interface TaskStory {
+  task: string;
+  manager: string;
+  capability: string;
+  announcedAt: number;
+  rounds: number;
+  bids: { device: string; bidder: string; cost: number; eta: number; at: number }[];
+  awardedAt?: number;
+  contractor?: string;
+  contractorDevice?: string;
+  doneAt?: number;
+  result?: unknown;
+  failedAt?: number;
+  confirmedAt?: number;
+}
+
+type Body = Record<string, unknown>;
+
+export function taskStories(trace: TraceEvent[]): TaskStory[] {
+  const tasks = new Map<string, TaskStory>();
+  for (const e of trace) {
+    if (e.type !== "publish" || !e.data?.body || typeof e.data.body !== "object") continue;
+    const b = e.data.body as Body;
+    const id = typeof b.task === "string" ? b.task : undefined;
+    const kind = b.kind;
+    if (kind === "cnet.cfp" && id) {
+      const t = tasks.get(id);
+      if (t) t.rounds++;
+      else tasks.set(id, { task: id, manager: e.device, capability: String(b.capability ?? ""), announcedAt: e.t, rounds: 1, bids: [] });
+      continue;
+    }
+    const t = id ? tasks.get(id) : undefined;
+    if (kind === "cnet.bid" && t) t.bids.push({ device: e.device, bidder: String(b.bidder), cost: Number(b.cost), eta: Number(b.eta), at: e.t });
+    else if (kind === "cnet.award" && t) {
+      t.awardedAt = e.t;
+      t.contractor = String(b.to);
+      const bid = t.bids.find((x) => x.bidder === t.contractor);
+      if (bid) t.contractorDevice = bid.device;
+    } else if (kind === "cnet.done" && t) {
+      t.doneAt = e.t;
+      t.result = b.result;
+    } else if (kind === "cnet.failed" && t) t.failedAt = e.t;
+    else if (e.data.topic === "event/confirmed" && t) t.confirmedAt = e.t;
+  }
+  return [...tasks.values()];
+}
