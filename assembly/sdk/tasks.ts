@@ -18,6 +18,8 @@ export function newId(prefix: string): string {
   return prefix + "-" + random.uint().toString(16);
 }
 
+const MAX_BIDS_KEPT = 4;
+
 export class Bid {
   constructor(public bidder: string, public cost: f64, public eta: f64) {}
 }
@@ -50,7 +52,7 @@ export class TaskManager {
     if (b.str("task") != this.id || <i32>b.int("round") != this.round) return false;
     const kind = b.str("kind");
     if (kind == "cnet.bid" && this.state == "bidding") {
-      this.bids.push(new Bid(b.str("bidder"), b.f64("cost"), b.f64("eta")));
+      this.keep(new Bid(b.str("bidder"), b.f64("cost"), b.f64("eta")));
     } else if (kind == "cnet.refuse" && b.str("from") == this.contractor) {
       this.refused.push(this.contractor);
       this.awardBest();
@@ -75,6 +77,18 @@ export class TaskManager {
       return true;
     }
     return false;
+  }
+
+  /** Keeps the best few bids only (enough to re-award after refusals): a call may draw a thousand. */
+  private keep(bid: Bid): void {
+    const bids = this.bids;
+    if (bids.length < MAX_BIDS_KEPT) {
+      bids.push(bid);
+      return;
+    }
+    let worst = 0;
+    for (let i = 1; i < bids.length; i++) if (unchecked(bids[i]).cost > unchecked(bids[worst]).cost) worst = i;
+    if (bid.cost < unchecked(bids[worst]).cost) unchecked((bids[worst] = bid));
   }
 
   private awardBest(): void {

@@ -29,7 +29,9 @@ interface Subscription {
 
 /** Delivers every publish to matching subscribers after `latencyMs`, on the clock. */
 export class LocalBus implements BusPort {
-  private subs: Subscription[] = [];
+  // exact filters by topic; only filters with wildcards are matched one by one
+  private exact = new Map<string, Subscription[]>();
+  private wild: Subscription[] = [];
   delivered = 0;
   published = 0;
   constructor(
@@ -39,8 +41,9 @@ export class LocalBus implements BusPort {
 
   publish(msg: BusMessage): void {
     this.published++;
-    for (const s of this.subs) {
-      if (!topicMatches(s.filter, msg.topic)) continue;
+    const exact = this.exact.get(msg.topic) ?? [];
+    const wild = this.wild.filter((s) => topicMatches(s.filter, msg.topic));
+    for (const s of exact.length && wild.length ? [...exact, ...wild] : exact.length ? exact : wild) {
       this.clock.after(
         this.latencyMs,
         () => {
@@ -54,9 +57,11 @@ export class LocalBus implements BusPort {
 
   subscribe(filter: string, deliver: (msg: BusMessage) => void): () => void {
     const sub = { filter, deliver };
-    this.subs.push(sub);
+    if (/[+#]/.test(filter)) this.wild.push(sub);
+    else this.exact.set(filter, [...(this.exact.get(filter) ?? []), sub]);
     return () => {
-      this.subs = this.subs.filter((s) => s !== sub);
+      if (/[+#]/.test(filter)) this.wild = this.wild.filter((s) => s !== sub);
+      else this.exact.set(filter, (this.exact.get(filter) ?? []).filter((s) => s !== sub));
     };
   }
 }

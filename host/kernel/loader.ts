@@ -47,11 +47,16 @@ function checkExports(info: WasmModuleInfo, name: string): void {
   if (!isMetered(info)) throw new LoadError(name, `module is not metered (no "${FUEL_GLOBAL}" export): build it with \`colony build\``);
 }
 
+// A fleet installs the same bytes on many devices: parse, check and compile once per (bytes, engine, pages).
+const compiled = new WeakMap<Uint8Array, Map<string, { info: WasmModuleInfo; module: EngineModule; bytes: number }>>();
+
 export function loadModule(wasm: Uint8Array, manifest: Manifest, board: BoardProfile, engine: Engine): LoadedModule {
   const name = manifest.name;
+  const key = `${engine.name}/${manifest.resources.memoryPages}`;
+  const hit = compiled.get(wasm)?.get(key);
   let info: WasmModuleInfo;
   try {
-    info = parseModule(wasm);
+    info = hit?.info ?? parseModule(wasm);
   } catch (e) {
     if (e instanceof WasmFormatError) throw new LoadError(name, `malformed module: ${e.message}`);
     throw e;
@@ -64,19 +69,23 @@ export function loadModule(wasm: Uint8Array, manifest: Manifest, board: BoardPro
     throw new LoadError(name, `module starts with ${initial} memory pages (${initial * PAGE_BYTES} bytes) but the manifest allows ${pages} (${pages * PAGE_BYTES} bytes)`);
   if (pages * PAGE_BYTES > board.agentMemoryBytes)
     throw new LoadError(name, `manifest asks for ${pages} memory pages (${pages * PAGE_BYTES} bytes) but board ${board.name} gives agents ${board.agentMemoryBytes} bytes in all`);
-  const capped = capMemory(wasm, pages);
-  let module: EngineModule;
-  try {
-    module = engine.compile(capped);
-  } catch (e) {
-    throw new LoadError(name, `${engine.name} refused the module: ${(e as Error).message}`);
+  let entry = hit;
+  if (!entry) {
+    const capped = capMemory(wasm, pages);
+    try {
+      entry = { info, module: engine.compile(capped), bytes: capped.length };
+    } catch (e) {
+      throw new LoadError(name, `${engine.name} refused the module: ${(e as Error).message}`);
+    }
+    if (!compiled.has(wasm)) compiled.set(wasm, new Map());
+    compiled.get(wasm)!.set(key, entry);
   }
   return {
     manifest,
     info,
-    module,
+    module: entry.module,
     groups,
-    wasmBytes: capped.length,
+    wasmBytes: entry.bytes,
     fuelPerEvent: Math.min(manifest.resources.fuelPerEvent, board.fuelPerEventMax),
   };
 }

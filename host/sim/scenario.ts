@@ -179,6 +179,9 @@ function readSensorBinding(r: Reader, p: Path, v: unknown): SensorSpec {
   return { kind: "waveform", wave: readSensor(r, p, v) };
 }
 
+/** One read per module in a parse, however many devices run it (a fleet). */
+let agentCache = new Map<string, Omit<AgentSpec, "state">>();
+
 function readAgent(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: string): AgentSpec {
   let wasmPath: string;
   let manifestPath: string;
@@ -202,6 +205,8 @@ function readAgent(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: s
   } else return r.fail(p, "an agent is a name (from build/agents) or { name | module, manifest, config }");
   wasmPath = wasmPath!;
   manifestPath = manifestPath!;
+  const cached = agentCache.get(wasmPath);
+  if (cached) return { ...cached, state };
   if (!existsSync(wasmPath)) r.fail(p, `module ${path.relative(process.cwd(), wasmPath)} not found (run \`colony build\` first?)`);
   if (!existsSync(manifestPath)) r.fail(p, `manifest ${path.relative(process.cwd(), manifestPath)} not found`);
   let manifest: Manifest;
@@ -211,7 +216,9 @@ function readAgent(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: s
     if (e instanceof ManifestError) return r.fail(p, e.message);
     throw e;
   }
-  return { name: manifest.name, wasmPath, manifest, wasm: new Uint8Array(readFileSync(wasmPath)), state };
+  const spec = { name: manifest.name, wasmPath, manifest, wasm: new Uint8Array(readFileSync(wasmPath)) };
+  agentCache.set(wasmPath, spec);
+  return { ...spec, state };
 }
 
 function readDevice(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: string): DeviceSpec {
@@ -281,6 +288,39 @@ function readDevice(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: 
   };
 }
 
+/**
+ * A group of like devices, generated: `count` devices named <idPrefix><n>, at seeded random
+ * positions in `area`, each like one `devices` entry; `every` entries swap in other agents
+ * for every Nth device (e.g. one dispatcher in a hundred).
+ */
+function readFleetGroup(r: Reader, p: Path, g: unknown, seed: number, baseDir: string, agentsDir: string): DeviceSpec[] {
+  if (!isObj(g)) r.fail(p, "a fleet group is { count, idPrefix, area, board, battery, sensors, actuators, agents, every }");
+  allowOnly(r, p, g, ["count", "idPrefix", "area", "board", "battery", "sensors", "actuators", "agents", "every"]);
+  const count = Math.round(num(r, [...p, "count"], g.count, 0, 1));
+  const area = g.area ?? [100, 100];
+  if (!Array.isArray(area) || area.length !== 2 || !area.every((x) => typeof x === "number")) r.fail([...p, "area"], "area is [width, height] in metres");
+  const every = g.every ?? [];
+  if (!Array.isArray(every)) r.fail([...p, "every"], "every is a list of { nth, agents }");
+  const prefix = typeof g.idPrefix === "string" ? g.idPrefix : "node-";
+  let x = (seed ^ 0x9e3779b9) >>> 0;
+  const rand = () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 4294967296;
+  };
+  const out: DeviceSpec[] = [];
+  for (let n = 0; n < count; n++) {
+    let agents = g.agents;
+    every.forEach((e, i) => {
+      if (!isObj(e) || typeof e.nth !== "number" || !Array.isArray(e.agents)) r.fail([...p, "every", i], "an every entry is { nth, agents }");
+      if (n % e.nth === 0) agents = e.agents;
+    });
+    const raw = { id: `${prefix}${n}`, board: g.board, position: [+(rand() * (area[0] as number)).toFixed(2), +(rand() * (area[1] as number)).toFixed(2)], battery: g.battery, sensors: g.sensors, actuators: g.actuators, agents };
+    for (const k of Object.keys(raw) as (keyof typeof raw)[]) if (raw[k] === undefined) delete raw[k];
+    out.push(readDevice(r, p, raw, baseDir, agentsDir));
+  }
+  return out;
+}
+
 function readMap(r: Reader, v: unknown): GridSpec {
   if (!isObj(v)) r.fail(["map"], "map is { cell, width, height, obstacles }");
   allowOnly(r, ["map"], v, ["cell", "width", "height", "obstacles"]);
@@ -346,14 +386,20 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
   const r: Reader = new Reader(file, doc, lines);
   const v: unknown = doc.toJS();
   if (!isObj(v)) r.fail([], "a scenario is a map { name, site, seed, duration, devices, network, record, expect }");
-  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "network", "record", "expect", "map", "assets", "models"]);
+  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models"]);
+  agentCache = new Map();
   if (typeof v.name !== "string") r.fail(["name"], "name is required");
   const site = v.site ?? "site";
   if (typeof site !== "string" || !/^[A-Za-z0-9_-]+$/.test(site)) r.fail(["site"], "site must be letters, digits, - and _");
   const baseDir = path.dirname(path.resolve(file));
   const agentsDir = opts.agentsDir ?? path.resolve("build/agents");
-  if (!Array.isArray(v.devices) || v.devices.length === 0) r.fail(["devices"], "devices is a non-empty list");
-  const devices = v.devices.map((d, i) => readDevice(r, ["devices", i], d, baseDir, agentsDir));
+  const listed = v.devices ?? [];
+  if (!Array.isArray(listed)) r.fail(["devices"], "devices is a list");
+  const devices = listed.map((d, i) => readDevice(r, ["devices", i], d, baseDir, agentsDir));
+  const fleet = v.fleet ?? [];
+  if (!Array.isArray(fleet)) r.fail(["fleet"], "fleet is a list of device groups");
+  fleet.forEach((g, gi) => devices.push(...readFleetGroup(r, ["fleet", gi], g, Number(v.seed ?? 1), baseDir, agentsDir)));
+  if (devices.length === 0) r.fail(["devices"], "a scenario needs devices (a devices list or a fleet)");
   const ids = new Set<string>();
   devices.forEach((d, i) => {
     if (ids.has(d.id)) r.fail(["devices", i, "id"], `duplicate device id "${d.id}"`);
