@@ -11,7 +11,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   qemu-system-arm qemu-system-misc \
   gcc-arm-none-eabi libnewlib-arm-none-eabi \
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
-  wabt socat >/dev/null
+  wabt socat gcc libc6-dev >/dev/null
 # The Debian mosquitto package starts a system broker on :1883; tests start their own on a free port.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl stop mosquitto >/dev/null 2>&1 || true; fi
 echo "system packages installed"

@@ -70,6 +70,19 @@ describe("colony CLI", () => {
     expect(bad.stderr).toMatch(/unknown-board\.yaml:\d+: devices\[0\]\.board: unknown board "esp99"/);
   });
 
+  it("inspect verifies a signed bundle and refuses an untrusted key", async () => {
+    const dir = await import("node:fs").then((fs) => fs.mkdtempSync(path.join(ROOT, "build/inspect-")));
+    expect((await colony("keys", "new", "--out", `${dir}/pub.key`)).code).toBe(0);
+    expect((await colony("keys", "new", "--out", `${dir}/other.key`)).code).toBe(0);
+    expect((await colony("bundle", "build/agents/heartbeat.wasm", "--manifest", "build/agents/heartbeat.json", "--key", `${dir}/pub.key`, "--out", `${dir}/hb.cab`)).code).toBe(0);
+    const ok = await colony("inspect", `${dir}/hb.cab`, "--trust", `${dir}/pub.key`, "--json");
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, manifest: { name: "heartbeat", version: "1.0.0" } });
+    const bad = await colony("inspect", `${dir}/hb.cab`, "--trust", `${dir}/other.key`);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/refused: .*which this site does not trust/);
+  });
+
   it("--help works everywhere; unknown commands fail", async () => {
     for (const cmd of [[], ["build"], ["run"], ["sim"], ["inspect"], ["boards"]]) {
       const r = await colony(...cmd, "--help");

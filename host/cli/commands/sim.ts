@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { LoadError } from "../../kernel/index.ts";
+import { htmlReport } from "../../sim/html.ts";
 import { loadScenario, parseDuration, runScenario, ScenarioError, summaryJson, summaryLines, timelineLines, type SimResult } from "../../sim/index.ts";
 import { CliError } from "../errors.ts";
 import { printJson, reportErrors } from "../output.ts";
@@ -15,7 +16,7 @@ export function register(program: Command): void {
     .argument("<scenario>", "scenario file, e.g. scenarios/pump-room-mini.yaml")
     .option("--seed <n>", "override the scenario's seed", (v) => Number.parseInt(v, 10))
     .option("--duration <d>", "override how long to run (e.g. 30s)")
-    .option("--report <dir>", "write summary.json and trace.json into this directory")
+    .option("--report <dir>", "write report.html, summary.json and trace.json into this directory")
     .option("--json", "print the summary as JSON instead of text")
     .option("--quiet", "print only the summary")
     .option("--timeline-limit <n>", "most timeline lines to print", (v) => Number.parseInt(v, 10), 200)
@@ -55,6 +56,7 @@ export function register(program: Command): void {
         mkdirSync(o.report, { recursive: true });
         writeFileSync(path.join(o.report, "summary.json"), JSON.stringify(summaryJson(result), null, 2) + "\n");
         writeFileSync(path.join(o.report, "trace.json"), JSON.stringify(result.trace) + "\n");
+        writeFileSync(path.join(o.report, "report.html"), htmlReport(sc, result));
       }
       if (o.json) printJson(summaryJson(result));
       else {
@@ -65,7 +67,7 @@ export function register(program: Command): void {
           out("");
         }
         for (const l of summaryLines(result)) out(l);
-        if (o.report) out(`\nreport written to ${o.report}/summary.json and trace.json`);
+        if (o.report) out(`\nreport written to ${o.report}/report.html (with summary.json and trace.json)`);
       }
       if (result.expectations.some((e) => !e.ok)) process.exitCode = 3;
     });

@@ -1,0 +1,87 @@
+// `colony gateway`: the MQTT-SN gateway on UDP, bridging to a broker (the embedded one when
+// no --broker is given). Runs until SIGINT/SIGTERM or --duration.
+import type { Command } from "commander";
+import { CliError } from "../errors.ts";
+import { EmbeddedBroker, MqttSnGateway } from "../../net/index.ts";
+
+interface GatewayCliOptions {
+  udp: string;
+  host: string;
+  broker?: string;
+  gwId: string;
+  predefined: string[];
+  retry: string;
+  duration?: string;
+  advertise: string[];
+  advertiseEvery: string;
+}
+
+function int(v: string, what: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${what} must be an integer in ${min}..${max}, got "${v}"`);
+  return n;
+}
+
+function predefined(list: string[]): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const item of list) {
+    const m = /^(\d+)=(.+)$/.exec(item);
+    if (!m) throw new CliError(`--predefined "${item}": expected <id>=<topic>, e.g. 1=colony/site/alarm`);
+    out[int(m[1]!, "predefined topic id", 1, 0xfffe)] = m[2]!;
+  }
+  return out;
+}
+
+function address(a: string): { address: string; port: number } {
+  const m = /^([^:]+):(\d+)$/.exec(a);
+  if (!m) throw new CliError(`--advertise "${a}": expected host:port, e.g. 127.0.0.1:1885`);
+  return { address: m[1]!, port: int(m[2]!, "--advertise port", 1, 65535) };
+}
+
+export function register(program: Command): void {
+  program
+    .command("gateway")
+    .description("run the MQTT-SN v1.2 gateway (UDP) bridging constrained devices to an MQTT broker")
+    .option("--udp <port>", "UDP port to listen on (0 = any free port)", "1884")
+    .option("--host <address>", "address to bind", "127.0.0.1")
+    .option("--broker <url>", "MQTT broker URL (default: start the embedded broker on 127.0.0.1)")
+    .option("--gw-id <n>", "gateway id in ADVERTISE/GWINFO", "1")
+    .option("--predefined <id=topic...>", "predefined topic ids", [])
+    .option("--retry <ms>", "T_RETRY in ms (N_RETRY is 3)", "10000")
+    .option("--advertise <host:port...>", "send ADVERTISE to these UDP addresses", [])
+    .option("--advertise-every <s>", "ADVERTISE interval T_ADV in seconds", "900")
+    .option("--duration <s>", "stop after this many seconds")
+    .action(async (o: GatewayCliOptions) => {
+      // Check every option before starting anything.
+      const settings = {
+        port: int(o.udp, "--udp", 0, 65535),
+        host: o.host,
+        gwId: int(o.gwId, "--gw-id", 0, 255),
+        predefined: predefined(o.predefined),
+        retryMs: int(o.retry, "--retry", 1, 3_600_000),
+        advertise: { to: o.advertise.map(address), durationS: int(o.advertiseEvery, "--advertise-every", 1, 65535) },
+        log: (l: string) => process.stderr.write(`${l}\n`),
+      };
+      const seconds = o.duration === undefined ? undefined : int(o.duration, "--duration", 1, 86_400);
+      if (o.broker && !/^mqtts?:\/\/[^/]+/.test(o.broker)) throw new CliError(`--broker "${o.broker}": expected mqtt://host:port`);
+      const broker = o.broker ? undefined : await EmbeddedBroker.start();
+      const brokerUrl = o.broker ?? broker!.url;
+      const gw = new MqttSnGateway({ brokerUrl, ...settings });
+      try {
+        await gw.start();
+      } catch (e) {
+        await broker?.stop();
+        throw new CliError(`gateway could not start (broker ${brokerUrl}): ${(e as Error).message}`);
+      }
+      process.stdout.write(`mqtt-sn gateway listening on udp ${o.host}:${gw.port}, broker ${brokerUrl}${broker ? " (embedded)" : ""}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        if (seconds !== undefined) setTimeout(stop, seconds * 1000);
+      });
+      await gw.stop();
+      await broker?.stop();
+      process.stdout.write("mqtt-sn gateway stopped\n");
+    });
+}

@@ -1,0 +1,1 @@
+export { MqttTransport, type MqttTransportOptions } from "./transport.ts";

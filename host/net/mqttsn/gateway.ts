@@ -1,0 +1,331 @@
+// The MQTT-SN v1.2 gateway: UDP in front, MQTT (mqtt.js) behind. A "transparent" gateway
+// (spec 4.1): each MQTT-SN client gets its own broker connection, so sessions, QoS and
+// retained messages are the broker's; the gateway keeps topic ids, sleep buffers and wills.
+// Wills are published by the gateway when it declares a client lost (keep-alive or N_RETRY),
+// which is what lets WILLTOPICUPD/WILLMSGUPD change them without reconnecting to the broker.
+import { createSocket, type Socket } from "node:dgram";
+import mqtt, { type MqttClient } from "mqtt";
+import { RealClock, type Clock } from "../../kernel/scheduler.ts";
+import type { GatewayCore } from "./core.ts";
+import { decode, MqttSnDecodeError } from "./decode.ts";
+import { dispatch } from "./dispatch.ts";
+import { encode } from "./encode.ts";
+import { ReturnCode, shortTopicName, TopicIdType, type Packet } from "./packets.ts";
+import { peerOf, type Peer } from "./peer.ts";
+import { ClientSession, type SessionHooks } from "./session.ts";
+
+export interface GatewayOptions {
+  /** MQTT broker URL, e.g. mqtt://127.0.0.1:1883. */
+  brokerUrl: string;
+  /** UDP port; 0 = a free one. */
+  port?: number;
+  /** Bind address; loopback unless told otherwise. */
+  host?: string;
+  gwId?: number;
+  /** Predefined topic ids, the same for every client (6.6). */
+  predefined?: Record<number, string>;
+  /** T_RETRY (6.13), ms. */
+  retryMs?: number;
+  /** N_RETRY (6.13). */
+  maxRetries?: number;
+  /** How often keep-alive deadlines are checked, ms. */
+  sweepMs?: number;
+  /** Where ADVERTISE goes (unicast on loopback) and its interval T_ADV, s. */
+  advertise?: { to: { address: string; port: number }[]; durationS: number };
+  /** Messages buffered per sleeping client. */
+  bufferLimit?: number;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+export interface GatewayStats {
+  received: number;
+  sent: number;
+  malformed: number;
+  lostClients: number;
+}
+
+export class MqttSnGateway implements GatewayCore {
+  readonly gwId: number;
+  readonly stats: GatewayStats = { received: 0, sent: 0, malformed: 0, lostClients: 0 };
+  private socket?: Socket;
+  private own?: MqttClient;
+  private byPeer = new Map<string, ClientSession>();
+  private byId = new Map<string, ClientSession>();
+  private predefinedByName = new Map<string, number>();
+  private readonly clock: Clock;
+  private readonly hooks: SessionHooks;
+  private timers: number[] = [];
+  private _port = 0;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.gwId = opts.gwId ?? 1;
+    this.clock = opts.clock ?? new RealClock();
+    for (const [id, name] of Object.entries(opts.predefined ?? {})) this.predefinedByName.set(name, Number(id));
+    this.hooks = {
+      clock: this.clock,
+      send: (peer, p) => this.send(peer, p),
+      retryMs: opts.retryMs ?? 10_000,
+      maxRetries: opts.maxRetries ?? 3,
+      onUnresponsive: (s) => this.lose(s, `no answer after ${this.hooks.maxRetries} retransmissions`),
+      topicRef: (s, topic) => this.topicRef(s, topic),
+      bufferLimit: opts.bufferLimit ?? 1000,
+    };
+  }
+
+  get port(): number {
+    return this._port;
+  }
+  get clients(): number {
+    return this.byId.size;
+  }
+
+  async start(): Promise<void> {
+    this.own = await mqtt.connectAsync(this.opts.brokerUrl, { clientId: `colony-gw${this.gwId}-${process.pid}-${Date.now() % 1e6}`, reconnectPeriod: 250 });
+    // A deep receive buffer (the kernel caps it at net.core.rmem_max): bursts from many clients
+    // wait in the kernel instead of being dropped.
+    const sock = createSocket({ type: "udp4", recvBufferSize: 4 << 20 });
+    sock.on("message", (msg, rinfo) => this.onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), rinfo.address, rinfo.port));
+    sock.on("error", (e) => this.log(`UDP socket error: ${e.message}`));
+    await new Promise<void>((resolve, reject) => {
+      sock.once("error", reject);
+      sock.bind(this.opts.port ?? 0, this.opts.host ?? "127.0.0.1", () => {
+        sock.off("error", reject);
+        resolve();
+      });
+    });
+    this.socket = sock;
+    this._port = sock.address().port;
+    this.every(this.opts.sweepMs ?? 1000, () => this.sweep());
+    const adv = this.opts.advertise;
+    if (adv && adv.to.length > 0) {
+      const advertise = () => {
+        for (const t of adv.to) this.send(peerOf(t.address, t.port), { type: "ADVERTISE", gwId: this.gwId, duration: adv.durationS });
+      };
+      advertise();
+      this.every(adv.durationS * 1000, advertise);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) this.clock.cancel(t);
+    this.timers = [];
+    for (const s of [...this.byId.values()]) {
+      s.dispose();
+      await s.mqtt?.endAsync(true);
+    }
+    this.byId.clear();
+    this.byPeer.clear();
+    await this.own?.endAsync(true);
+    const sock = this.socket;
+    this.socket = undefined;
+    if (sock) await new Promise<void>((r) => sock.close(() => r()));
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const slot = this.timers.length;
+    const tick = () => {
+      fn();
+      this.timers[slot] = this.clock.after(ms, tick);
+    };
+    this.timers[slot] = this.clock.after(ms, tick);
+  }
+
+  private onDatagram(buf: Uint8Array, address: string, port: number): void {
+    this.stats.received++;
+    let p: Packet;
+    try {
+      p = decode(buf);
+    } catch (e) {
+      this.stats.malformed++;
+      const why = e instanceof MqttSnDecodeError ? e.message : `decoder failed: ${(e as Error).message}`;
+      return this.log(`dropped ${buf.length}-byte datagram from ${address}:${port}: ${why}`);
+    }
+    let peer = peerOf(address, port);
+    if (p.type === "ENCAPSULATED") {
+      peer = peerOf(address, port, { ctrl: p.ctrl, nodeId: p.nodeId });
+      p = p.inner;
+    }
+    try {
+      dispatch(this, peer, p);
+    } catch (e) {
+      this.log(`handling ${p.type} from ${peer.key} failed: ${(e as Error).message}`);
+    }
+  }
+
+  // ---- GatewayCore ----
+
+  log(line: string): void {
+    (this.opts.log ?? ((l: string) => console.error(l)))(`mqtt-sn gateway ${this.gwId}: ${line}`);
+  }
+
+  send(peer: Peer, p: Packet): void {
+    const sock = this.socket;
+    if (!sock) return;
+    const wire = encode(peer.encap ? { type: "ENCAPSULATED", ctrl: peer.encap.ctrl, nodeId: peer.encap.nodeId, inner: p } : p);
+    this.stats.sent++;
+    sock.send(wire, peer.port, peer.address);
+  }
+
+  session(peer: Peer): ClientSession | undefined {
+    return this.byPeer.get(peer.key);
+  }
+
+  attach(clientId: string, peer: Peer, cleanSession: boolean): ClientSession {
+    const here = this.byPeer.get(peer.key);
+    if (here && here.clientId !== clientId) this.end(here);
+    let s = this.byId.get(clientId);
+    if (s) {
+      this.byPeer.delete(s.peer.key);
+      s.peer = peer;
+      if (cleanSession) s.reset();
+    } else {
+      s = new ClientSession(clientId, peer, this.hooks);
+      this.byId.set(clientId, s);
+    }
+    s.cleanSession = cleanSession;
+    s.state = "connecting";
+    this.byPeer.set(peer.key, s);
+    return s;
+  }
+
+  finishConnect(s: ClientSession): void {
+    const ready = () => {
+      if (this.byId.get(s.clientId) !== s) return;
+      s.state = "active";
+      this.send(s.peer, { type: "CONNACK", returnCode: ReturnCode.ACCEPTED });
+      s.flushBuffered();
+    };
+    if (s.mqtt && s.cleanSession) {
+      s.mqtt.end(true);
+      s.mqtt = undefined;
+    }
+    if (!s.mqtt) {
+      const c = mqtt.connect(this.opts.brokerUrl, { clientId: s.clientId, clean: s.cleanSession, reconnectPeriod: 250, keepalive: 30 });
+      c.on("message", (topic, payload, packet) => {
+        s.deliver({ topic, payload: new Uint8Array(payload), qos: packet.qos, retain: packet.retain });
+      });
+      c.on("error", (e) => this.log(`broker connection of ${s.clientId}: ${e.message}`));
+      // One small write per datagram: without TCP_NODELAY, Nagle's algorithm holds them back.
+      c.on("connect", () => (c.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true));
+      s.mqtt = c;
+    }
+    const c = s.mqtt;
+    if (c.connected) return ready();
+    const timer = this.clock.after(this.hooks.retryMs, () => {
+      c.off("connect", ok);
+      if (this.byId.get(s.clientId) === s && s.state === "connecting")
+        this.send(s.peer, { type: "CONNACK", returnCode: ReturnCode.CONGESTION });
+    });
+    const ok = () => {
+      this.clock.cancel(timer);
+      ready();
+    };
+    c.once("connect", ok);
+  }
+
+  lose(s: ClientSession, why: string): void {
+    if (this.byId.get(s.clientId) !== s) return;
+    this.stats.lostClients++;
+    this.log(`client ${s.clientId} lost: ${why}`);
+    this.forget(s);
+    s.state = "lost";
+    const c = s.mqtt;
+    const w = s.will;
+    const end = () => c?.end();
+    if (w) {
+      const via = c?.connected ? c : this.own;
+      via?.publish(w.topic, Buffer.from(w.msg), { qos: w.qos, retain: w.retain }, end);
+    } else end();
+  }
+
+  end(s: ClientSession): void {
+    if (this.byId.get(s.clientId) !== s) return;
+    this.forget(s);
+    s.state = "disconnected";
+    s.mqtt?.end();
+  }
+
+  private forget(s: ClientSession): void {
+    s.dispose();
+    this.byId.delete(s.clientId);
+    if (this.byPeer.get(s.peer.key) === s) this.byPeer.delete(s.peer.key);
+  }
+
+  topicName(s: ClientSession | undefined, type: number, id: number): string | undefined {
+    if (type === TopicIdType.PREDEFINED) return this.predefined(id);
+    if (type === TopicIdType.SHORT) return shortTopicName(id);
+    return s?.topics.name(id);
+  }
+
+  predefined(id: number): string | undefined {
+    return this.opts.predefined?.[id];
+  }
+
+  private topicRef(s: ClientSession, topic: string): { id: number; type: 0 | 1 | 2 } | undefined {
+    const pre = this.predefinedByName.get(topic);
+    if (pre !== undefined) return { id: pre, type: 1 };
+    const id = s.topics.id(topic);
+    if (id !== undefined) return { id, type: 0 };
+    if (topic.length === 2 && s.subs.has(topic)) return { id: (topic.charCodeAt(0) << 8) | topic.charCodeAt(1), type: 2 };
+    return undefined;
+  }
+
+  async brokerSubscribe(s: ClientSession, filter: string, qos: 0 | 1 | 2): Promise<number> {
+    const c = s.mqtt;
+    if (!c?.connected) return 128;
+    try {
+      const granted = await c.subscribeAsync(filter, { qos });
+      return granted[0]?.qos ?? 128;
+    } catch (e) {
+      this.log(`subscribe of ${s.clientId} to ${filter} failed: ${(e as Error).message}`);
+      return 128;
+    }
+  }
+
+  async brokerUnsubscribe(s: ClientSession, filter: string): Promise<void> {
+    if (s.mqtt?.connected) await s.mqtt.unsubscribeAsync(filter);
+  }
+
+  async brokerPublish(s: ClientSession, topic: string, data: Uint8Array, qos: 0 | 1 | 2, retain: boolean): Promise<void> {
+    const c = s.mqtt;
+    if (!c) throw new Error(`client ${s.clientId} has no broker connection`);
+    this.cork(c);
+    const payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (qos === 0) {
+      c.publish(topic, payload, { qos, retain });
+      return;
+    }
+    await c.publishAsync(topic, payload, { qos, retain });
+  }
+
+  /**
+   * Datagrams arrive one event each; writing each to the broker socket at once costs a syscall
+   * per message. Corking until the check phase sends all that one poll read in one write.
+   */
+  private corked = new Set<MqttClient>();
+  private cork(c: MqttClient): void {
+    const stream = c.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!stream?.cork || this.corked.has(c)) return;
+    stream.cork();
+    this.corked.add(c);
+    if (this.corked.size === 1)
+      setImmediate(() => {
+        for (const k of this.corked) (k.stream as { uncork?: () => void }).uncork?.();
+        this.corked.clear();
+      });
+  }
+
+  anonymousPublish(topic: string, data: Uint8Array, retain: boolean): void {
+    this.own?.publish(topic, Buffer.from(data), { qos: 0, retain });
+  }
+
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const s of [...this.byId.values()]) {
+      const limit = s.state === "asleep" ? s.sleepMs : s.keepAliveMs;
+      // 6.11/6.14: silent for 1.5x its keep-alive (or sleep duration): the client is lost.
+      if (limit > 0 && now - s.lastHeard > limit * 1.5) this.lose(s, `silent for ${Math.round(now - s.lastHeard)} ms (limit ${limit * 1.5} ms)`);
+    }
+  }
+}
