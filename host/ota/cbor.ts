@@ -1,18 +1,7 @@
-// The OTA wire's CBOR: plain maps, byte strings without typed-array tags, so a C firmware
-// reads what the host writes (same settings as the message envelope).
-import { Encoder } from "cbor-x";
+// The OTA wire's CBOR is the message envelope's (host/net/cbor.ts): plain maps, untagged byte strings.
+import { cborDecode, cborEncode } from "../net/cbor.ts";
 
-const codec = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, mapsAsObjects: true });
-
-export function encode(value: unknown): Uint8Array {
-  const b = codec.encode(value);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** Decodes exactly one item. Throws cbor-x's error; `incomplete` is set when input ended early. */
-export function decode(bytes: Uint8Array): unknown {
-  return codec.decode(bytes);
-}
+export { cborEncode as encode, cborDecode as decode };
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);

@@ -29,14 +29,5 @@ export const realTimers: Timers = {
   },
 };
 
-/** MQTT topic filter match (MQTT 3.1.1 §4.7). */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split("/");
-  const t = topic.split("/");
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === "#") return true;
-    if (i >= t.length) return false;
-    if (f[i] !== "+" && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}
+/** MQTT topic filter match (MQTT 3.1.1 §4.7): the kernel's. */
+export { topicMatches } from "../kernel/manifest.ts";

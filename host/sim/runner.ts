@@ -16,7 +16,8 @@ import {
   type Point,
   type SensorSource,
 } from "../hal/index.ts";
-import { Device, LoadError, LocalBus, Priority, topicMatches, TraceLog, VirtualClock, type AgentMetrics, type AgentStatus, type TraceEvent } from "../kernel/index.ts";
+import { Device, LoadError, Priority, RealClock, topicMatches, TraceLog, VirtualClock, type AgentMetrics, type AgentStatus, type Clock, type TraceEvent } from "../kernel/index.ts";
+import { createNetwork, type NetworkKind } from "./network.ts";
 import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
@@ -58,7 +59,8 @@ export interface SimResult {
   stoppedEarly: boolean;
   wallMs: number;
   eventsRun: number;
-  messages: { published: number; delivered: number };
+  network: NetworkKind;
+  messages: { published: number; delivered: number; refused: Record<string, number> };
   agents: AgentResult[];
   actuators: { device: string; alias: string; commands: number; firstAtMs?: number }[];
   devices: DeviceResult[];
@@ -75,6 +77,9 @@ export interface RunOptions {
   progressEveryMs?: number;
   /** checked between slices; true stops the run early (its result is still returned) */
   shouldStop?: () => boolean;
+  /** how devices talk (default "local"); "mqtt" runs in real time */
+  network?: NetworkKind;
+  brokerUrl?: string;
 }
 
 interface Built {
@@ -90,8 +95,19 @@ interface Built {
 export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<SimResult> {
   const seed = opts.seed ?? sc.seed;
   const duration = opts.durationMs ?? sc.durationMs;
-  const clock = new VirtualClock();
-  const bus = new LocalBus(clock, sc.network.latencyMs);
+  const kind = opts.network ?? "local";
+  const realtime = kind === "mqtt";
+  const virtual = realtime ? undefined : new VirtualClock();
+  const real = realtime ? new RealClock() : undefined;
+  const clock: Clock = virtual ?? real!;
+  const net = await createNetwork({
+    kind,
+    clock,
+    latencyMs: sc.network.latencyMs,
+    seed,
+    deviceIds: sc.devices.map((d) => d.id),
+    ...(opts.brokerUrl ? { brokerUrl: opts.brokerUrl } : {}),
+  });
   const log = new TraceLog();
   const engine = opts.engine ?? new V8Engine();
   const started = performance.now();
@@ -128,6 +144,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     let device: Device | undefined;
     const models =
       hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
+    const bus = await net.portFor(d.id);
     device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["cnet/#", "event/#"], ...(models ? { models } : {}) });
     battery = new Battery(d.battery, d.board, device, base, () => models?.energyUj ?? 0);
     if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
@@ -154,19 +171,36 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   sample();
   let nextSample = sampleMs;
   let stoppedEarly = false;
-  for (let t = 0; t < duration; ) {
-    if (opts.shouldStop?.()) {
-      stoppedEarly = true;
-      break;
+  if (virtual) {
+    for (let t = 0; t < duration; ) {
+      if (opts.shouldStop?.()) {
+        stoppedEarly = true;
+        break;
+      }
+      t = Math.min(duration, t + slice);
+      while (nextSample <= t) {
+        virtual.runUntil(nextSample);
+        sample();
+        nextSample += sampleMs;
+      }
+      virtual.runUntil(t);
+      opts.onProgress?.(t, duration);
     }
-    t = Math.min(duration, t + slice);
-    while (nextSample <= t) {
-      clock.runUntil(nextSample);
-      sample();
-      nextSample += sampleMs;
+  } else {
+    // real time: the clock runs by itself; wake up to sample, report progress and check for a stop
+    const tick = Math.min(sampleMs, 250);
+    while (clock.now() < duration) {
+      if (opts.shouldStop?.()) {
+        stoppedEarly = true;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, Math.min(tick, Math.max(1, duration - clock.now()))));
+      if (clock.now() >= nextSample) {
+        sample();
+        nextSample += sampleMs;
+      }
+      opts.onProgress?.(Math.min(clock.now(), duration), duration);
     }
-    clock.runUntil(t);
-    opts.onProgress?.(t, duration);
   }
 
   const agents: AgentResult[] = [];
@@ -194,6 +228,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     samples: b.samples,
   }));
   for (const b of built) b.device.stop();
+  real?.stop();
+  const refused = net.refused();
+  await net.close();
   const acts = built.flatMap((b) =>
     b.recorders.map(({ alias, sink }) => ({
       device: b.spec.id,
@@ -208,8 +245,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     simulatedMs: clock.now(),
     stoppedEarly,
     wallMs: performance.now() - started,
-    eventsRun: clock.eventsRun,
-    messages: { published: bus.published, delivered: bus.delivered },
+    eventsRun: virtual?.eventsRun ?? agentEvents(built),
+    network: kind,
+    messages: { published: net.published, delivered: net.delivered, refused },
     agents,
     actuators: acts,
     devices,
@@ -218,6 +256,13 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   };
   result.expectations = sc.expect.map((e) => checkExpectation(e, result));
   return result;
+}
+
+/** Events dispatched to agents (the real-time clock does not count its own). */
+function agentEvents(built: { device: Device }[]): number {
+  let n = 0;
+  for (const b of built) for (const a of b.device.agents.values()) n += a.metrics.events;
+  return n;
 }
 
 function checkExpectation(e: Scenario["expect"][number], r: SimResult): ExpectationResult {

@@ -17,10 +17,15 @@ export function register(program: Command): void {
     .option("--seed <n>", "override the scenario's seed", (v) => Number.parseInt(v, 10))
     .option("--duration <d>", "override how long to run (e.g. 30s)")
     .option("--report <dir>", "write report.html, summary.json and trace.json into this directory")
+    .option("--network <kind>", "local (in-process bus, virtual clock), sealed (signed envelopes on the in-process transport, virtual clock) or mqtt (real time, through a broker)", "local")
+    .option("--realtime", "run in real time through an MQTT broker (same as --network mqtt)")
+    .option("--broker <url>", "with --realtime: an external broker, e.g. mqtt://127.0.0.1:1883 (default: the embedded broker)")
     .option("--json", "print the summary as JSON instead of text")
     .option("--quiet", "print only the summary")
     .option("--timeline-limit <n>", "most timeline lines to print", (v) => Number.parseInt(v, 10), 200)
-    .action(async (file: string, o: { seed?: number; duration?: string; report?: string; json?: boolean; quiet?: boolean; timelineLimit: number }) => {
+    .action(async (file: string, o: { seed?: number; duration?: string; report?: string; json?: boolean; quiet?: boolean; timelineLimit: number; network: string; realtime?: boolean; broker?: string }) => {
+      const network = o.realtime || o.broker ? "mqtt" : o.network;
+      if (network !== "local" && network !== "sealed" && network !== "mqtt") throw new CliError(`--network: expected local, sealed or mqtt (got "${o.network}")`);
       const sc = await reportErrors(() => loadScenario(file), [ScenarioError]);
       let durationMs: number | undefined;
       if (o.duration !== undefined) {
@@ -45,6 +50,8 @@ export function register(program: Command): void {
               ...(durationMs !== undefined ? { durationMs } : {}),
               ...(bar ? { onProgress: bar.update } : {}),
               shouldStop: () => stop,
+              network,
+              ...(o.broker ? { brokerUrl: o.broker } : {}),
             }),
           [LoadError],
         );
