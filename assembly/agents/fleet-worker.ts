@@ -57,7 +57,13 @@ export class FleetWorker extends Agent {
       return;
     }
     const award = this.me.award(msg);
-    if (award !== null && award.str("task") == this.bidTask) {
+    if (award === null) return;
+    if (this.busy || award.str("task") != this.bidTask) {
+      this.me.refuse("busy");
+      return;
+    }
+    this.me.accept();
+    {
       this.busy = true;
       clock.after(1000 + <i32>(random.float() * 2000), WORK);
     }

@@ -53,7 +53,13 @@ export class Quadruped extends Agent {
       return;
     }
     const award = this.me.award(msg);
-    if (award !== null && award.str("task") == this.bidTask) {
+    if (award === null) return;
+    if (this.walking || award.str("task") != this.bidTask) {
+      this.me.refuse("busy");
+      return;
+    }
+    this.me.accept();
+    {
       log.info("won " + this.bidTask + ": walking to (" + this.bidAt[0].toString() + ", " + this.bidAt[1].toString() + ")");
       if (!this.legs.command(bus.body().f64s("goto", this.bidAt))) {
         this.me.failed("no path");

@@ -110,8 +110,11 @@ export class TaskManager {
 
 /** Contractor side: answers calls, learns of awards, reports. */
 export class Contractor {
+  /** the job accepted and not yet reported */
   task: string = "";
   round: i32 = 0;
+  private offered: string = "";
+  private offeredRound: i32 = 0;
   constructor(public id: string, public capability: string) {}
 
   /** A call for proposals for a capability this contractor has, or null. */
@@ -125,14 +128,25 @@ export class Contractor {
     bus.publish(CNET_REPLY, bus.body().str("kind", "cnet.bid").str("task", cfp.str("task")).int("round", cfp.int("round")).str("bidder", this.id).f64("cost", cost).f64("eta", eta).str("capability", this.capability), 1);
   }
 
-  /** The award, if this message awards a task to this contractor (it is then accepted). */
+  /** The award, if this message awards a task to this contractor; answer it with accept() or refuse(). */
   award(msg: Message): Fields | null {
     const b = msg.body;
     if (b.str("kind") != "cnet.award" || b.str("to") != this.id) return null;
-    this.task = b.str("task");
-    this.round = <i32>b.int("round");
-    this.reply("cnet.accept", bus.body());
+    this.offered = b.str("task");
+    this.offeredRound = <i32>b.int("round");
     return b;
+  }
+
+  /** Takes the last award: it becomes the job progress/done/failed report on. */
+  accept(): void {
+    this.task = this.offered;
+    this.round = this.offeredRound;
+    this.reply("cnet.accept", bus.body());
+  }
+
+  /** Turns the last award down (busy with another job): the manager awards the next best bid. */
+  refuse(reason: string): void {
+    bus.publish(CNET_REPLY, bus.body().str("reason", reason).str("kind", "cnet.refuse").str("task", this.offered).int("round", this.offeredRound).str("from", this.id), 1);
   }
 
   progress(fraction: f64): void {

@@ -9,3 +9,5 @@ export { MobileBase, PositionSensor, MotionActuator } from "./mobility.ts";
 export type { MobilityOptions } from "./mobility.ts";
 export { Asset, SpectrumSensor, ProbeSensor, BatterySensor } from "./field.ts";
 export type { AssetSpec, SpectrumFault } from "./field.ts";
+export { ProductionLine, StationActuator, LineCamera, IMAGE_SAMPLES } from "./line.ts";
+export type { LineSpec } from "./line.ts";

@@ -55,6 +55,15 @@ export function summaryLines(r: SimResult): string[] {
     for (const a of r.actuators)
       lines.push(`actuator ${a.device}/${a.alias}: ${a.commands} command(s)${a.firstAtMs !== undefined ? `, first at ${formatMs(a.firstAtMs)}` : ""}`);
   }
+  if (r.line) {
+    const l = r.line;
+    lines.push(
+      "",
+      `line: ${l.items} items (${l.perMinute}/min); ${l.trueDefects} defective, ${l.caught} caught, ${l.falseAlarms} false alarm(s) (re-checked at quality)`,
+      `defect flagged -> off the line: mean ${l.removalMs.mean} ms, max ${l.removalMs.max} ms (${l.removalMs.count}); -> quality verdict: mean ${l.verdictMs.mean} ms`,
+      `robot utilisation: ${Object.entries(l.utilisation).map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`).join(", ") || "none"}`,
+    );
+  }
   if (r.expectations.length) {
     lines.push("");
     for (const e of r.expectations) lines.push(`${e.ok ? "PASS" : "FAIL"}  ${e.text}: ${e.detail}`);

@@ -5,6 +5,9 @@ import {
   Asset,
   BatterySensor,
   GridMap,
+  LineCamera,
+  ProductionLine,
+  StationActuator,
   MobileBase,
   MotionActuator,
   PositionSensor,
@@ -18,6 +21,7 @@ import {
 } from "../hal/index.ts";
 import { Device, LoadError, Priority, RealClock, topicMatches, TraceLog, VirtualClock, type AgentMetrics, type AgentStatus, type Clock, type TraceEvent } from "../kernel/index.ts";
 import { createNetwork, type NetworkKind } from "./network.ts";
+import { lineMetrics, type LineMetrics } from "./line-metrics.ts";
 import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
@@ -65,6 +69,8 @@ export interface SimResult {
   actuators: { device: string; alias: string; commands: number; firstAtMs?: number }[];
   devices: DeviceResult[];
   expectations: ExpectationResult[];
+  /** production-line figures, when the scenario has a line */
+  line?: LineMetrics;
   trace: TraceEvent[];
 }
 
@@ -82,13 +88,16 @@ export interface RunOptions {
   brokerUrl?: string;
 }
 
+/** Topics whose bodies go into the trace, for the report's task and line figures. */
+const REPORTED_TOPICS = ["cnet/#", "event/#", "line/#", "qc/#", "mes/#"];
+
 interface Built {
   device: Device;
   spec: DeviceSpec;
   base?: MobileBase;
   battery: Battery;
   models?: DeviceModels;
-  recorders: { alias: string; sink: RecordingActuator | MotionActuator }[];
+  recorders: { alias: string; sink: RecordingActuator | MotionActuator | StationActuator }[];
   samples: [number, number, number, number][];
 }
 
@@ -113,6 +122,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   const started = performance.now();
   const map = sc.map ? new GridMap(sc.map) : undefined;
   const assets = sc.assets.map((a) => new Asset(a, seed));
+  const line = sc.line ? new ProductionLine(sc.line, seed) : undefined;
   const hub = sc.models.size > 0 ? new ModelHub(sc.models) : undefined;
   const built: Built[] = [];
 
@@ -126,26 +136,29 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     const where = (t: number): Point => base?.position(t) ?? d.position;
     let battery: Battery | undefined;
     const sensors: SensorSource[] = [];
+    const recorders: Built["recorders"] = [];
+    const actuators: ActuatorSink[] = [];
+    const stations = new Map<string, StationActuator>();
+    for (const [alias, kind] of d.actuators) {
+      const sink = kind === "motion" ? new MotionActuator(alias, base!) : kind === "station" ? new StationActuator(alias) : new RecordingActuator(alias);
+      if (sink instanceof StationActuator) stations.set(alias, sink);
+      recorders.push({ alias, sink });
+      actuators.push(sink);
+    }
     for (const [alias, spec] of d.sensors) {
       if (spec.kind === "waveform") sensors.push(new WaveformSensor(alias, spec.wave, seed));
       else if (spec.kind === "position") sensors.push(new PositionSensor(alias, base!));
       else if (spec.kind === "battery") sensors.push(new BatterySensor(alias, (t) => battery?.level(t) ?? d.battery.level));
       else if (spec.kind === "spectrum") sensors.push(new SpectrumSensor(alias, assets, where, spec.range));
+      else if (spec.kind === "camera") sensors.push(new LineCamera(alias, line!, spec.station !== undefined ? stations.get(spec.station) : undefined));
       else sensors.push(new ProbeSensor(alias, assets, where, spec.range));
-    }
-    const recorders: Built["recorders"] = [];
-    const actuators: ActuatorSink[] = [];
-    for (const [alias, kind] of d.actuators) {
-      const sink = kind === "motion" ? new MotionActuator(alias, base!) : new RecordingActuator(alias);
-      recorders.push({ alias, sink });
-      actuators.push(sink);
     }
     const trace = log.sink;
     let device: Device | undefined;
     const models =
       hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
     const bus = await net.portFor(d.id);
-    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["cnet/#", "event/#"], ...(models ? { models } : {}) });
+    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: REPORTED_TOPICS, ...(models ? { models } : {}) });
     battery = new Battery(d.battery, d.board, device, base, () => models?.energyUj ?? 0);
     if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
     built.push({ device, spec: d, ...(base ? { base } : {}), battery, ...(models ? { models } : {}), recorders, samples: [] });
@@ -254,6 +267,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     expectations: [],
     trace: log.events,
   };
+  if (line) result.line = lineMetrics(result.trace, line, result.simulatedMs);
   result.expectations = sc.expect.map((e) => checkExpectation(e, result));
   return result;
 }

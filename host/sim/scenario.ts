@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { Encoder } from "cbor-x";
-import type { AssetSpec, GridSpec, SensorFault, SpectrumFault, WaveformSpec } from "../hal/index.ts";
+import type { AssetSpec, GridSpec, LineSpec, SensorFault, SpectrumFault, WaveformSpec } from "../hal/index.ts";
 import { BoardError, loadBoard, ManifestError, parseManifest, type BoardProfile, type Manifest } from "../kernel/index.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -35,7 +35,9 @@ export type SensorSpec =
   | { kind: "position" }
   | { kind: "battery" }
   | { kind: "spectrum"; range: number }
-  | { kind: "probe"; range: number };
+  | { kind: "probe"; range: number }
+  /** a camera over the production line's conveyor, or over a station actuator */
+  | { kind: "camera"; station?: string };
 
 export interface MobilitySpec {
   speed: number;
@@ -50,8 +52,8 @@ export interface DeviceSpec {
   battery: { capacityWh: number; level: number };
   mobility?: MobilitySpec;
   sensors: Map<string, SensorSpec>;
-  /** alias -> kind: "motion" drives the mobility, "recording" just records */
-  actuators: Map<string, "motion" | "recording">;
+  /** alias -> kind: "motion" drives the mobility, "station" holds a line item, "recording" just records */
+  actuators: Map<string, "motion" | "recording" | "station">;
   agents: AgentSpec[];
 }
 
@@ -78,6 +80,7 @@ export interface Scenario {
   assets: AssetSpec[];
   /** model name -> .tflite path */
   models: Map<string, string>;
+  line?: LineSpec;
   devices: DeviceSpec[];
   quiet: string[];
   expect: Expectation[];
@@ -170,7 +173,12 @@ function readSensorBinding(r: Reader, p: Path, v: unknown): SensorSpec {
       allowOnly(r, p, v, ["kind", "range"]);
       return { kind, range: num(r, [...p, "range"], v.range, kind === "probe" ? 1.5 : 5, 0) };
     }
-    return r.fail([...p, "kind"], `unknown sensor kind "${kind}" (known: waveform, position, battery, spectrum, probe)`);
+    if (kind === "camera") {
+      allowOnly(r, p, v, ["kind", "station"]);
+      if (v.station !== undefined && typeof v.station !== "string") r.fail([...p, "station"], "station names a station actuator of the device");
+      return typeof v.station === "string" ? { kind, station: v.station } : { kind };
+    }
+    return r.fail([...p, "kind"], `unknown sensor kind "${kind}" (known: waveform, position, battery, spectrum, probe, camera)`);
   }
   if (isObj(v) && v.kind === "waveform") {
     const { kind: _k, ...rest } = v;
@@ -251,16 +259,19 @@ function readDevice(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: 
       sensors.set(alias, spec);
     }
   }
-  const actuators = new Map<string, "motion" | "recording">();
+  const actuators = new Map<string, "motion" | "recording" | "station">();
   const al = v.actuators ?? [];
   if (!Array.isArray(al)) r.fail([...p, "actuators"], "actuators is a list of aliases or { alias, kind }");
   al.forEach((a, i) => {
     if (typeof a === "string") actuators.set(a, "recording");
-    else if (isObj(a) && typeof a.alias === "string" && (a.kind === "motion" || a.kind === "recording")) {
+    else if (isObj(a) && typeof a.alias === "string" && (a.kind === "motion" || a.kind === "recording" || a.kind === "station")) {
       if (a.kind === "motion" && !mobility) r.fail([...p, "actuators", i], "a motion actuator needs the device's mobility");
       actuators.set(a.alias, a.kind);
-    } else r.fail([...p, "actuators", i], `an actuator is an alias or { alias, kind: motion | recording }`);
+    } else r.fail([...p, "actuators", i], `an actuator is an alias or { alias, kind: motion | station | recording }`);
   });
+  for (const [alias, spec] of sensors)
+    if (spec.kind === "camera" && spec.station !== undefined && actuators.get(spec.station) !== "station")
+      r.fail([...p, "sensors", alias, "station"], `camera ${alias} watches station "${spec.station}", which is not a station actuator of this device`);
   let battery = { capacityWh: 10, level: 1 };
   if (typeof v.battery === "number") battery = { capacityWh: 10, level: num(r, [...p, "battery"], v.battery, 1, 0) };
   else if (isObj(v.battery)) {
@@ -386,7 +397,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
   const r: Reader = new Reader(file, doc, lines);
   const v: unknown = doc.toJS();
   if (!isObj(v)) r.fail([], "a scenario is a map { name, site, seed, duration, devices, network, record, expect }");
-  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models"]);
+  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models", "line"]);
   agentCache = new Map();
   if (typeof v.name !== "string") r.fail(["name"], "name is required");
   const site = v.site ?? "site";
@@ -416,6 +427,13 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
       models.set(name, file);
     }
   }
+  let line: LineSpec | undefined;
+  if (v.line !== undefined) {
+    if (!isObj(v.line)) r.fail(["line"], "line is { period, defectRate }");
+    allowOnly(r, ["line"], v.line, ["period", "defectRate"]);
+    line = { periodMs: dur(r, ["line", "period"], v.line.period, 2000), defectRate: num(r, ["line", "defectRate"], v.line.defectRate, 0.1, 0) };
+  }
+  if (!line && devices.some((d) => [...d.sensors.values()].some((x) => x.kind === "camera"))) r.fail(["line"], "a camera sensor needs the scenario's production line (line: { period, defectRate })");
   const assetsRaw = v.assets ?? [];
   if (!Array.isArray(assetsRaw)) r.fail(["assets"], "assets is a list");
   const assets = assetsRaw.map((a, i) => readAsset(r, ["assets", i], a, baseDir));
@@ -464,6 +482,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
     ...(map ? { map } : {}),
     assets,
     models,
+    ...(line ? { line } : {}),
     devices,
     quiet: quiet as string[],
     expect,

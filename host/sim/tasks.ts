@@ -40,6 +40,10 @@ export function taskStories(trace: TraceEvent[]): TaskStory[] {
       t.contractor = String(b.to);
       const bid = t.bids.find((x) => x.bidder === t.contractor);
       if (bid) t.contractorDevice = bid.device;
+    } else if (kind === "cnet.refuse" && t && b.from === t.contractor) {
+      delete t.contractor;
+      delete t.contractorDevice;
+      delete t.awardedAt;
     } else if (kind === "cnet.done" && t) {
       t.doneAt = e.t;
       t.result = b.result;

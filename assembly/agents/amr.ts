@@ -1,0 +1,95 @@
+import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, clock, newId, sensor, state } from "../sdk";
+
+const TICK = 1;
+
+function dist(ax: f64, ay: f64, bx: f64, by: f64): f64 {
+  return Math.sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by));
+}
+
+/** A mobile robot: bids for moves by the distance to the pick-up and its battery, fetches and delivers. */
+export class Amr extends Agent {
+  pos: Sensor = sensor.open("pos0");
+  battery: Sensor = sensor.open("battery0");
+  drive: Actuator = actuator.open("drive0");
+  cfg: Fields = state.config();
+  me: Contractor = new Contractor(newId("amr"), "move");
+  // the open bids: calls can overlap, and the robot serves whichever award comes first
+  bidTasks: string[] = [];
+  bidSpecs: Fields[] = [];
+  from: f64[] = [];
+  to: f64[] = [];
+  leg: i32 = 0; // 0 idle, 1 to pick-up, 2 to drop-off
+  item: i64 = -1;
+
+  init(): void {
+    bus.subscribe("cnet/cfp");
+    bus.subscribe("cnet/award");
+    clock.every(250, TICK);
+  }
+
+  onMessage(msg: Message): void {
+    const cfp = this.me.cfp(msg);
+    if (cfp !== null) {
+      if (this.leg != 0) return;
+      const spec = cfp.map("spec");
+      const from = spec.f64s("from");
+      if (from.length != 2) return;
+      const level = <f64>this.battery.mean(1);
+      if (level < this.cfg.f64("reserve", 0.15)) return;
+      const p = this.pos.read(4);
+      const eta = (dist(p[0], p[1], from[0], from[1]) / this.cfg.f64("speed", 1)) * 1000;
+      if (this.bidTasks.length >= 4) {
+        this.bidTasks.shift();
+        this.bidSpecs.shift();
+      }
+      this.bidTasks.push(cfp.str("task"));
+      this.bidSpecs.push(spec);
+      this.me.bid(cfp, eta / 1000 + (1 - level) * 30, eta);
+      return;
+    }
+    const award = this.me.award(msg);
+    if (award === null) return;
+    // two calls can be open at once; this robot can serve only the one it is free for
+    const k = this.bidTasks.indexOf(award.str("task"));
+    if (this.leg != 0 || k < 0) {
+      this.me.refuse("busy");
+      return;
+    }
+    const spec = this.bidSpecs[k];
+    this.bidTasks = [];
+    this.bidSpecs = [];
+    this.from = spec.f64s("from");
+    this.to = spec.f64s("to");
+    this.item = spec.int("item");
+    this.me.accept();
+    {
+      this.leg = 1;
+      if (!this.drive.command(bus.body().f64s("goto", this.from))) {
+        this.leg = 0;
+        this.me.failed("no path to the pick-up");
+      }
+    }
+  }
+
+  onTimer(id: i32): void {
+    if (this.leg == 0) return;
+    const p = this.pos.read(4);
+    if (p[2] != 0) return;
+    const goal = this.leg == 1 ? this.from : this.to;
+    if (dist(p[0], p[1], goal[0], goal[1]) > 1.5) {
+      this.leg = 0;
+      this.me.failed("stopped short");
+      return;
+    }
+    if (this.leg == 1) {
+      this.leg = 2;
+      this.me.progress(0.5);
+      this.drive.command(bus.body().f64s("goto", this.to));
+      return;
+    }
+    this.leg = 0;
+    this.me.done(bus.body().int("item", this.item));
+    const home = this.cfg.f64s("home");
+    if (home.length == 2) this.drive.command(bus.body().f64s("goto", home));
+  }
+}

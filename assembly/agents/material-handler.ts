@@ -1,0 +1,66 @@
+import { Agent, Fields, Message, TaskManager, bus, clock, log, newId, state } from "../sdk";
+
+const SLOTS = 8;
+
+/** Gets every flagged item off the line: tenders a move to the quality station among the mobile robots. */
+export class MaterialHandler extends Agent {
+  cfg: Fields = state.config();
+  tasks: Array<TaskManager | null> = new Array<TaskManager | null>(SLOTS);
+  items: i64[] = new Array<i64>(SLOTS);
+  moved: i32 = 0;
+
+  init(): void {
+    bus.subscribe("event/defect");
+    bus.subscribe("cnet/reply");
+  }
+
+  onMessage(msg: Message): void {
+    if (msg.topic == "event/defect") {
+      for (let i = 0; i < SLOTS; i++) {
+        if (this.tasks[i] !== null) continue;
+        const item = msg.body.int("item");
+        const spec = bus.body().int("item", item).f64s("from", msg.body.f64s("at")).f64s("to", this.cfg.f64s("qc"));
+        const t = new TaskManager(newId("move"), "move", spec, 500, 10 + 3 * i);
+        this.tasks[i] = t;
+        this.items[i] = item;
+        t.announce(<i32>this.cfg.int("deadlineMs", 60000));
+        return;
+      }
+      log.warn("all move slots busy: item " + msg.body.int("item").toString() + " waits for the next defect event");
+      return;
+    }
+    for (let i = 0; i < SLOTS; i++) {
+      const t = this.tasks[i];
+      if (t === null || !t.onMessage(msg)) continue;
+      if (t.state == "done") {
+        this.moved++;
+        bus.publish("line/removed", bus.body().int("item", this.items[i]).str("by", t.contractor), 1);
+        this.tasks[i] = null;
+      } else if (t.state == "failed") {
+        // every bidder refused: try again shortly
+        clock.after(<i32>this.cfg.int("retryMs", 3000), t.timerBase + 2);
+      }
+      return;
+    }
+  }
+
+  onTimer(id: i32): void {
+    for (let i = 0; i < SLOTS; i++) {
+      const t = this.tasks[i];
+      if (t === null) continue;
+      // the slot's third timer: the pause before tendering again
+      if (id == t.timerBase + 2) {
+        t.announce(<i32>this.cfg.int("deadlineMs", 60000));
+        return;
+      }
+      if (t.onTimer(id)) {
+        if (t.state == "failed") {
+          const wait = <i32>this.cfg.int("retryMs", 3000);
+          log.warn("moving item " + this.items[i].toString() + " failed (no free robot or no report): tendering again in " + wait.toString() + " ms");
+          clock.after(wait, t.timerBase + 2);
+        }
+        return;
+      }
+    }
+  }
+}
