@@ -10,6 +10,8 @@ export interface BusMessage {
   from: string;
   body: Uint8Array;
   qos: number;
+  /** when it was published (sender's clock, ms), for latency figures */
+  sentAt?: number;
 }
 
 export interface BusPort {

@@ -55,7 +55,7 @@ export class SealedBusPort implements BusPort {
     return this.inbox.add(filter, (env: Envelope, topic: string) => {
       const b = env.body as { agent?: unknown; data?: unknown };
       if (env.kind !== BUS_KIND || typeof b?.agent !== "string" || !(b.data instanceof Uint8Array)) return;
-      deliver({ topic, from: b.agent ? `${env.from}/${b.agent}` : env.from, body: b.data, qos: 1 });
+      deliver({ topic, from: b.agent ? `${env.from}/${b.agent}` : env.from, body: b.data, qos: 1, sentAt: env.ts });
     });
   }
 }

@@ -58,9 +58,10 @@ table{border-collapse:collapse;width:100%;font-size:13px} td,th{border-bottom:1p
 pre{background:#f7f7f7;padding:10px;overflow:auto;max-height:420px;font-size:12px}
 </style></head><body>
 <h1>${escapeHtml(sc.name)}</h1>
-<p class="sub">${escapeHtml(sc.description ?? "")}<br>seed ${r.seed}, ${formatMs(r.simulatedMs)} simulated in ${r.wallMs.toFixed(0)} ms (${(r.simulatedMs / Math.max(1, r.wallMs)).toFixed(0)}x real time), ${r.eventsRun} events, ${r.messages.published} messages published${r.stoppedEarly ? ", <b>stopped early</b>" : ""}.</p>
+<p class="sub">${escapeHtml(sc.description ?? "")}<br>seed ${r.seed}, ${formatMs(r.simulatedMs)} simulated in ${r.wallMs.toFixed(0)} ms (${(r.simulatedMs / Math.max(1, r.wallMs)).toFixed(0)}x real time), ${r.eventsRun} events, ${r.messages.published} messages published, ${r.messages.delivered} delivered (latency p50 ${r.messages.latencyMs.p50} ms, p99 ${r.messages.latencyMs.p99} ms, max ${r.messages.latencyMs.max} ms)${r.stoppedEarly ? ", <b>stopped early</b>" : ""}.</p>
 <h2>Outcome: ${passed} of ${r.expectations.length} expectations met</h2>
 <table>${rows(r.expectations.map((e) => [`<span class="${e.ok ? "pass" : "fail"}">${e.ok ? "PASS" : "FAIL"}</span>`, escapeHtml(e.text), escapeHtml(e.detail)]))}</table>
+${r.line ? `<h2>Production line</h2><p>${r.line.items} items (${r.line.perMinute}/min); ${r.line.trueDefects} defective, ${r.line.caught} caught, ${r.line.falseAlarms} false alarm(s). Defect flagged to off the line: mean ${formatMs(r.line.removalMs.mean)}, max ${formatMs(r.line.removalMs.max)}; to the quality verdict: mean ${formatMs(r.line.verdictMs.mean)}. Robot utilisation: ${Object.entries(r.line.utilisation).map(([k, v]) => `${escapeHtml(k)} ${(100 * v).toFixed(0)}%`).join(", ")}.</p>` : ""}
 <h2>What the agents negotiated</h2>
 <p>No scheduler assigns work here: a manager agent calls for proposals, contractors bid from their own position and battery, and the best bid wins.</p>
 <ul>${story || "<li>no tasks</li>"}</ul>

@@ -14,27 +14,45 @@ export interface Network {
   portFor(device: string): Promise<BusPort>;
   readonly published: number;
   readonly delivered: number;
+  readonly latencies: number[];
   /** Messages refused by envelope checks, by problem. */
   refused(): Record<string, number>;
   close(): Promise<void>;
 }
 
-/** Counts what crosses a port, whatever is behind it. */
+interface Counts {
+  published: number;
+  delivered: number;
+  /** delivery latencies in ms, publish to delivery */
+  latencies: number[];
+}
+
+/** Counts and times what crosses a port, whatever is behind it. */
 class CountingPort implements BusPort {
   constructor(
     private readonly inner: BusPort,
-    private readonly counts: { published: number; delivered: number },
+    private readonly counts: Counts,
+    private readonly clock: Clock,
   ) {}
   publish(msg: BusMessage): void {
     this.counts.published++;
-    this.inner.publish(msg);
+    this.inner.publish({ ...msg, sentAt: this.clock.now() });
   }
   subscribe(filter: string, deliver: (msg: BusMessage) => void): () => void {
     return this.inner.subscribe(filter, (m) => {
       this.counts.delivered++;
+      if (m.sentAt !== undefined && this.counts.latencies.length < 1_000_000) this.counts.latencies.push(this.clock.now() - m.sentAt);
       deliver(m);
     });
   }
+}
+
+/** p50, p99 and max of the latencies, ms. */
+export function latencyStats(xs: number[]): { p50: number; p99: number; max: number; count: number } {
+  if (xs.length === 0) return { p50: 0, p99: 0, max: 0, count: 0 };
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => +s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(3);
+  return { p50: q(0.5), p99: q(0.99), max: +s[s.length - 1]!.toFixed(3), count: s.length };
 }
 
 export interface NetworkOptions {
@@ -50,11 +68,12 @@ export interface NetworkOptions {
 }
 
 export async function createNetwork(o: NetworkOptions): Promise<Network> {
-  const counts = { published: 0, delivered: 0 };
+  const counts: Counts = { published: 0, delivered: 0, latencies: [] };
   if (o.kind === "local") {
     const bus = new LocalBus(o.clock, o.latencyMs);
     return {
-      portFor: async () => new CountingPort(bus, counts),
+      portFor: async () => new CountingPort(bus, counts, o.clock),
+      latencies: counts.latencies,
       get published() {
         return counts.published;
       },
@@ -86,8 +105,9 @@ export async function createNetwork(o: NetworkOptions): Promise<Network> {
       transports.push(t);
       const port = new SealedBusPort({ transport: t, clock: o.clock, key: keys.get(device)!, keys: ring, ...(o.log ? { log: o.log } : {}) });
       ports.push(port);
-      return new CountingPort(port, counts);
+      return new CountingPort(port, counts, o.clock);
     },
+    latencies: counts.latencies,
     get published() {
       return counts.published;
     },

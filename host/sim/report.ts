@@ -39,7 +39,7 @@ export function summaryLines(r: SimResult): string[] {
   const lines = [
     `scenario ${r.scenario}, seed ${r.seed}: ${formatMs(r.simulatedMs)} simulated in ${r.wallMs.toFixed(0)} ms wall` +
       ` (${(r.simulatedMs / Math.max(1, r.wallMs)).toFixed(1)}x real time), ${r.eventsRun} events${r.stoppedEarly ? " — stopped early" : ""}`,
-    `network: ${r.network}; messages: ${r.messages.published} published, ${r.messages.delivered} delivered${Object.keys(r.messages.refused).length ? `, refused ${JSON.stringify(r.messages.refused)}` : ""}`,
+    `network: ${r.network}; messages: ${r.messages.published} published, ${r.messages.delivered} delivered, latency p50 ${r.messages.latencyMs.p50} ms, p99 ${r.messages.latencyMs.p99} ms${Object.keys(r.messages.refused).length ? `, refused ${JSON.stringify(r.messages.refused)}` : ""}`,
     "",
     `${"device/agent".padEnd(32)}${"status".padEnd(13)}${"events".padStart(8)}${"fuel/event".padStart(12)}${"max fuel".padStart(10)}${"mem KiB".padStart(9)}${"pub".padStart(6)}${"recv".padStart(6)}${"faults".padStart(8)}`,
   ];

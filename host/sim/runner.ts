@@ -20,7 +20,7 @@ import {
   type SensorSource,
 } from "../hal/index.ts";
 import { Device, LoadError, Priority, RealClock, topicMatches, TraceLog, VirtualClock, type AgentMetrics, type AgentStatus, type Clock, type TraceEvent } from "../kernel/index.ts";
-import { createNetwork, type NetworkKind } from "./network.ts";
+import { createNetwork, latencyStats, type NetworkKind } from "./network.ts";
 import { lineMetrics, type LineMetrics } from "./line-metrics.ts";
 import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
@@ -64,7 +64,7 @@ export interface SimResult {
   wallMs: number;
   eventsRun: number;
   network: NetworkKind;
-  messages: { published: number; delivered: number; refused: Record<string, number> };
+  messages: { published: number; delivered: number; refused: Record<string, number>; latencyMs: { p50: number; p99: number; max: number; count: number } };
   agents: AgentResult[];
   actuators: { device: string; alias: string; commands: number; firstAtMs?: number }[];
   devices: DeviceResult[];
@@ -260,7 +260,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     wallMs: performance.now() - started,
     eventsRun: virtual?.eventsRun ?? agentEvents(built),
     network: kind,
-    messages: { published: net.published, delivered: net.delivered, refused },
+    messages: { published: net.published, delivered: net.delivered, refused, latencyMs: latencyStats(net.latencies) },
     agents,
     actuators: acts,
     devices,
