@@ -4,7 +4,6 @@
 // messages, and the timeline.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { GridSpec } from "../hal/index.ts";
 import { formatMs } from "./duration.ts";
 import type { SimResult } from "./runner.ts";
 import type { Scenario } from "./scenario.ts";
@@ -87,16 +86,16 @@ ${rows(r.agents.map((a) => [escapeHtml(`${a.device}/${a.agent}`), a.status, Stri
 <script>
 const D = ${scriptJson(data)};
 const fmt = (ms) => (ms / 1000).toFixed(1) + " s";
-function chart(id, option) { const c = echarts.init(document.getElementById(id)); c.setOption(option); }
-${siteChart.toString()}
+function chart(id, option) { const c = echarts.init(document.getElementById(id)); c.setOption({ animation: false, ...option }); }
+${SITE_CHART}
 chart("site", siteChart(D));
 const rowsG = [...new Set(D.tasks.flatMap((t) => [t.manager, t.contractorDevice].filter(Boolean)))];
 const bars = [];
 for (const t of D.tasks) {
   const end = (x) => (x === undefined || x === null ? D.duration : x);
   bars.push({ name: "bidding", value: [rowsG.indexOf(t.manager), t.announcedAt, end(t.awardedAt), t.task], itemStyle: { color: "#f2b134" } });
-  if (t.contractorDevice) bars.push({ name: "inspecting", value: [rowsG.indexOf(t.contractorDevice), t.awardedAt, end(t.doneAt ?? t.failedAt), t.task], itemStyle: { color: "#3a7bd5" } });
-  if (t.doneAt !== undefined) bars.push({ name: "confirming", value: [rowsG.indexOf(t.manager), t.doneAt, end(t.confirmedAt), t.task], itemStyle: { color: "#2e9e5b" } });
+  if (t.contractorDevice) bars.push({ name: "working", value: [rowsG.indexOf(t.contractorDevice), t.awardedAt, end(t.doneAt ?? t.failedAt), t.task], itemStyle: { color: "#3a7bd5" } });
+  if (t.doneAt !== undefined && t.confirmedAt !== undefined) bars.push({ name: "confirming", value: [rowsG.indexOf(t.manager), t.doneAt, end(t.confirmedAt), t.task], itemStyle: { color: "#2e9e5b" } });
 }
 chart("gantt", {
   title: { text: "Task allocation (contract-net)", textStyle: { fontSize: 14 } },
@@ -133,8 +132,12 @@ chart("topics", {
 `;
 }
 
-/** The site plan: obstacles, assets and every device's path (runs in the page). */
-function siteChart(D: { map: GridSpec | null; assets: { id: string; position: [number, number] }[]; devices: { id: string; samples: [number, number, number, number][] }[] }) {
+/**
+ * The site plan (obstacles, assets, every device's path), as page script: kept as text
+ * because a transpiled function would carry the transpiler's helpers into the page.
+ */
+const SITE_CHART = `
+function siteChart(D) {
   const w = D.map ? D.map.width * D.map.cell : 50;
   const h = D.map ? D.map.height * D.map.cell : 50;
   const obstacles = (D.map ? D.map.obstacles : []).map((o) => ({ value: o }));
@@ -146,18 +149,13 @@ function siteChart(D: { map: GridSpec | null; assets: { id: string; position: [n
     xAxis: { type: "value", min: 0, max: w },
     yAxis: { type: "value", min: 0, max: h },
     series: [
-      {
-        name: "obstacles",
-        type: "custom",
-        data: obstacles,
-        renderItem: (_p: unknown, api: { value(i: number): number; coord(p: number[]): number[] }) => {
-          const a = api.coord([api.value(0), api.value(1)]);
-          const b = api.coord([api.value(2), api.value(3)]);
-          return { type: "rect", shape: { x: Math.min(a[0]!, b[0]!), y: Math.min(a[1]!, b[1]!), width: Math.abs(b[0]! - a[0]!), height: Math.abs(b[1]! - a[1]!) }, style: { fill: "#999" } };
-        },
-      },
+      { name: "obstacles", type: "custom", data: obstacles, renderItem: (p, api) => {
+        const a = api.coord([api.value(0), api.value(1)]);
+        const b = api.coord([api.value(2), api.value(3)]);
+        return { type: "rect", shape: { x: Math.min(a[0], b[0]), y: Math.min(a[1], b[1]), width: Math.abs(b[0] - a[0]), height: Math.abs(b[1] - a[1]) }, style: { fill: "#999" } };
+      } },
       { name: "assets", type: "scatter", symbol: "diamond", symbolSize: 16, data: D.assets.map((a) => ({ name: a.id, value: a.position })), label: { show: true, formatter: "{b}", position: "right" } },
       ...D.devices.map((d) => ({ name: d.id, type: "line", showSymbol: false, data: d.samples.map((s) => [s[2], s[3]]) })),
     ],
   };
-}
+}`;
