@@ -42,14 +42,23 @@ export function publicKeyObject(raw: Uint8Array): KeyObject {
 /** The public keys this host trusts, by device id. */
 export class KeyRing {
   private keys = new Map<string, KeyObject>();
+  /** `resolve` finds a key the ring has not been given (e.g. derived from a shared fleet secret). */
+  constructor(private readonly resolve?: (id: string) => Uint8Array | undefined) {}
   add(id: string, publicKey: Uint8Array): void {
     this.keys.set(id, publicKeyObject(publicKey));
   }
+  private lookup(id: string): KeyObject | undefined {
+    const k = this.keys.get(id);
+    if (k || !this.resolve) return k;
+    const raw = this.resolve(id);
+    if (raw) this.add(id, raw);
+    return this.keys.get(id);
+  }
   has(id: string): boolean {
-    return this.keys.has(id);
+    return this.lookup(id) !== undefined;
   }
   verify(id: string, bytes: Uint8Array, sig: Uint8Array): boolean {
-    const k = this.keys.get(id);
+    const k = this.lookup(id);
     if (!k || sig.length !== 64) return false;
     return verify(null, bytes, k, sig);
   }

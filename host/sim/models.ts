@@ -3,7 +3,7 @@
 // accounted per device and compute unit.
 import { readFileSync } from "node:fs";
 import { acceleratorOf, cpuOf, type BoardProfile, type ModelBinding, type RunningAgent, type TraceEvent } from "../kernel/index.ts";
-import { ABI_RESULT, compileModel, ModelError, ModelService, type UnitCost } from "../tinyml/index.ts";
+import { ABI_RESULT, checkFitsBoard, compileModel, ModelError, ModelService, type UnitCost } from "../tinyml/index.ts";
 
 /** One service per distinct compute setup; the compiled models are shared. */
 export class ModelHub {
@@ -19,6 +19,11 @@ export class ModelHub {
       this.compiled.set(name, m);
     }
     return m;
+  }
+
+  /** Refuses a model whose arena and tables do not fit beside the agents on this board, with the numbers. */
+  checkFits(name: string, board: BoardProfile): void {
+    checkFitsBoard(this.model(name), board.ramBytes + (board.psramBytes ?? 0) - board.agentMemoryBytes);
   }
 
   async serviceFor(board: BoardProfile): Promise<ModelService> {

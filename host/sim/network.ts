@@ -84,15 +84,12 @@ export async function createNetwork(o: NetworkOptions): Promise<Network> {
       close: async () => {},
     };
   }
-  // every device's key derives from the scenario seed and its id: reproducible runs, distinct keys
-  const ring = new KeyRing();
-  const keys = new Map(
-    o.deviceIds.map((id) => {
-      const k = deviceKeyFromSeed(id, createHash("sha256").update(`colony-sim/${o.seed}/${id}`).digest());
-      ring.add(id, k.publicKey);
-      return [id, k];
-    }),
-  );
+  // Every simulated device's key derives from the run's seed and its id: runs are reproducible,
+  // and several simulator processes on one broker (same seed) verify each other's devices.
+  // A real fleet provisions keys instead.
+  const derive = (id: string) => deviceKeyFromSeed(id, createHash("sha256").update(`colony-sim/${o.seed}/${id}`).digest());
+  const ring = new KeyRing((id) => (/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(id) ? derive(id).publicKey : undefined));
+  const keys = new Map(o.deviceIds.map((id) => [id, derive(id)]));
   const broker = o.kind === "mqtt" && !o.brokerUrl ? await EmbeddedBroker.start() : undefined;
   const url = o.brokerUrl ?? broker?.url;
   const bus = o.kind === "sealed" ? new InProcessBus(o.clock, { latency: o.latencyMs, loss: o.loss ?? 0 }, o.seed) : undefined;

@@ -24,6 +24,7 @@ import { createNetwork, latencyStats, type NetworkKind } from "./network.ts";
 import { lineMetrics, type LineMetrics } from "./line-metrics.ts";
 import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
+import { ModelError } from "../tinyml/index.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
 
 export interface AgentResult {
@@ -154,6 +155,14 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
       else sensors.push(new ProbeSensor(alias, assets, where, spec.range));
     }
     const trace = log.sink;
+    for (const a of d.agents)
+      for (const m of a.manifest.models)
+        try {
+          hub?.checkFits(m, d.board);
+        } catch (e) {
+          if (e instanceof ModelError) throw new LoadError(a.name, `on device ${d.id}: model ${m}: ${e.message}`);
+          throw e;
+        }
     let device: Device | undefined;
     const models =
       hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;

@@ -25,3 +25,40 @@ describe("scenario networks", () => {
     expect(r.messages.delivered).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe("models on boards", () => {
+  it("refuses a model whose arena does not fit beside the agents, with the numbers", async () => {
+    const text = [
+      "name: too-big",
+      "models:",
+      "  ic: ../models/vww.tflite",
+      "line: { period: 2s, defectRate: 0 }",
+      "devices:",
+      "  - id: cam",
+      "    board: max78000",
+      "    sensors: { cam0: { kind: camera } }",
+      "    agents: [defect-camera]",
+    ].join("\n");
+    const { parseScenario } = await import("../../host/sim/index.ts");
+    const sc = parseScenario(text, "scenarios/too-big.yaml");
+    await expect(runScenario(sc)).rejects.toThrowError(/defect-camera: on device cam: model ic: model needs \d+ B of RAM .* the board has 65536 B/);
+  });
+});
+
+describe("a fleet split across simulator runs on one broker", () => {
+  it("devices of two runs verify each other's signed messages and cooperate", async () => {
+    const { EmbeddedBroker } = await import("../../host/net/index.ts");
+    const broker = await EmbeddedBroker.start();
+    try {
+      const [pump, ctrl] = await Promise.all([
+        runScenario(loadScenario("test/fixtures/scenarios/split-pump.yaml"), { network: "mqtt", brokerUrl: broker.url }),
+        runScenario(loadScenario("test/fixtures/scenarios/split-controller.yaml"), { network: "mqtt", brokerUrl: broker.url }),
+      ]);
+      expect(pump.trace.some((e) => e.type === "publish" && e.data?.topic === "event/anomaly")).toBe(true);
+      expect(ctrl.actuators[0]!.commands).toBeGreaterThanOrEqual(1);
+      expect(ctrl.messages.refused).toEqual({});
+    } finally {
+      await broker.stop();
+    }
+  });
+});
