@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { TARGETS } from "../host/firmware/build/index.ts";
+import { TARGETS } from "../host/firmware/compile/index.ts";
 import { buildFirmware, firmwareSizes, hasTool, parseFirmwareOutput, runQemu, wasm3Dir, type FirmwareEngine, type PartSize } from "../host/firmware/index.ts";
 import type { BenchResult } from "./types.ts";
 

@@ -3,7 +3,7 @@
 // baseline measured here, in the same process.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { compileAssemblyScript } from "../host/build/index.ts";
+import { compileAssemblyScript } from "../host/compile/index.ts";
 import { V8Engine } from "../host/engines/index.ts";
 import { Device, LocalBus, loadBoard, parseManifest, TraceLog, VirtualClock, ABI_MODULE, loadModule } from "../host/kernel/index.ts";
 import { injectMetering } from "../host/wasm/index.ts";

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildAgents } from "../../host/build/index.ts";
+import { buildAgents } from "../../host/compile/index.ts";
 import { V8Engine } from "../../host/engines/index.ts";
 import { WaveformSensor } from "../../host/hal/index.ts";
 import { Device, LocalBus, loadBoard, parseManifest, TraceLog, VirtualClock } from "../../host/kernel/index.ts";

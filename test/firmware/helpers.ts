@@ -1,7 +1,7 @@
 // Shared by the firmware tests: tools that must be there under CI, agents to build,
 // and the host-side twin of the firmware's simulated accel0 (firmware/runtime/sim.c).
 import path from "node:path";
-import { buildAgents } from "../../host/build/index.ts";
+import { buildAgents } from "../../host/compile/index.ts";
 import { hasTool, type AgentInput } from "../../host/firmware/index.ts";
 import type { SensorSource } from "../../host/hal/index.ts";
 

@@ -1,7 +1,7 @@
 // Shared setup for kernel tests: build the test agents once, make devices on one clock.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { buildAgents } from "../../host/build/index.ts";
+import { buildAgents } from "../../host/compile/index.ts";
 import { V8Engine } from "../../host/engines/index.ts";
 import { RecordingActuator, WaveformSensor } from "../../host/hal/index.ts";
 import { Device, LocalBus, loadBoard, parseManifest, TraceLog, VirtualClock, type Manifest } from "../../host/kernel/index.ts";

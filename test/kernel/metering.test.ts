@@ -2,7 +2,7 @@
 // a budget stops a runaway call, and the rewritten module stays valid.
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileAssemblyScript } from "../../host/build/index.ts";
+import { compileAssemblyScript } from "../../host/compile/index.ts";
 import { injectMetering, parseModule } from "../../host/wasm/index.ts";
 import { START_FUEL } from "../../host/wasm/metering.ts";
 import { ROOT } from "./helpers.ts";

@@ -2,7 +2,7 @@
 import { decode, Encoder } from "cbor-x";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildAgents } from "../../host/build/index.ts";
+import { buildAgents } from "../../host/compile/index.ts";
 import { V8Engine } from "../../host/engines/index.ts";
 import { Device, LocalBus, loadBoard, parseManifest, TraceLog, VirtualClock, type BusMessage } from "../../host/kernel/index.ts";
 import { compileModel, ModelService } from "../../host/tinyml/index.ts";

@@ -1,6 +1,6 @@
 // colony build: every agent in assembly/agents/ to build/agents/<name>.wasm (metered) + manifest.
 import type { Command } from "commander";
-import { AgentSourceError, buildAgents, CompileError } from "../../build/index.ts";
+import { AgentSourceError, buildAgents, CompileError } from "../../compile/index.ts";
 import { ManifestError, parseManifest } from "../../kernel/index.ts";
 import { readFileSync } from "node:fs";
 import { WasmFormatError } from "../../wasm/index.ts";

@@ -6,7 +6,7 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 import { CliError } from "../errors.ts";
 import { printJson, reportErrors } from "../output.ts";
-import { AgentSourceError, CompileError } from "../../build/index.ts";
+import { AgentSourceError, CompileError } from "../../compile/index.ts";
 import { BoardError, LoadError, ManifestError } from "../../kernel/index.ts";
 import { buildFirmware, DEFAULT_EVENTS, FirmwareBuildError, runQemu, SerialBridge, TARGETS, type FirmwareEngine } from "../../firmware/index.ts";
 

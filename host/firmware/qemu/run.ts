@@ -1,7 +1,7 @@
 // Boots a firmware ELF under QEMU, bounded by a timeout: the console is
 // semihosting (stdout), the link UART goes to a host TCP socket when asked.
 import { spawn } from "node:child_process";
-import { FirmwareBuildError, targetFor } from "../build/index.ts";
+import { FirmwareBuildError, targetFor } from "../compile/index.ts";
 
 export interface QemuOptions {
   board: string;

@@ -2,7 +2,7 @@
 // (firmware/), an engine and a board port compiled into one ELF.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { buildAgents } from "../../build/index.ts";
+import { buildAgents } from "../../compile/index.ts";
 import { checkImports, loadBoard, parseManifest, PAGE_BYTES, type Manifest } from "../../kernel/index.ts";
 import { parseModule } from "../../wasm/index.ts";
 import { cName, configSource, type FirmwareAgent, type FirmwareEngine } from "./config.ts";
