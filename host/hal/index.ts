@@ -1,4 +1,4 @@
-export { Rng, hashString } from "./rng.ts";
+export { Rng, hashString, seededRandom } from "./rng.ts";
 export { WaveformSensor } from "./sensor.ts";
 export type { SensorSource, SensorFault, WaveformSpec } from "./sensor.ts";
 export { RecordingActuator } from "./actuator.ts";

@@ -38,3 +38,9 @@ export function hashString(s: string): number {
   }
   return h >>> 0;
 }
+
+/** The same generator as a function returning [0, 1): for code that only draws. */
+export function seededRandom(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
+}

@@ -29,17 +29,8 @@ export const PERFECT_NETWORK: NetworkModel = {
   keepAlive: 15_000,
 };
 
-/** mulberry32: small, fast, and good enough to draw network faults. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the HAL's generator): small, fast, and good enough to draw network faults. */
+export { seededRandom as prng } from "../../hal/rng.ts";
 
 export function checkModel(m: NetworkModel): NetworkModel {
   for (const k of ["loss", "duplicate", "reorder"] as const)
