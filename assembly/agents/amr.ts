@@ -1,10 +1,6 @@
-import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, clock, newId, sensor, state } from "../sdk";
+import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, newId, sensor, state } from "../sdk";
 
 const TICK = 1;
-
-function dist(ax: f64, ay: f64, bx: f64, by: f64): f64 {
-  return Math.sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by));
-}
 
 /** A mobile robot: bids for moves by the distance to the pick-up and its battery, fetches and delivers. */
 export class Amr extends Agent {
@@ -37,7 +33,7 @@ export class Amr extends Agent {
       const level = <f64>this.battery.mean(1);
       if (level < this.cfg.f64("reserve", 0.15)) return;
       const p = this.pos.read(4);
-      const eta = (dist(p[0], p[1], from[0], from[1]) / this.cfg.f64("speed", 1)) * 1000;
+      const eta = (geo.distance(p[0], p[1], from[0], from[1]) / this.cfg.f64("speed", 1)) * 1000;
       if (this.bidTasks.length >= 4) {
         this.bidTasks.shift();
         this.bidSpecs.shift();
@@ -76,7 +72,7 @@ export class Amr extends Agent {
     const p = this.pos.read(4);
     if (p[2] != 0) return;
     const goal = this.leg == 1 ? this.from : this.to;
-    if (dist(p[0], p[1], goal[0], goal[1]) > 1.5) {
+    if (geo.distance(p[0], p[1], goal[0], goal[1]) > 1.5) {
       this.leg = 0;
       this.me.failed("stopped short");
       return;

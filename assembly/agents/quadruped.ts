@@ -1,10 +1,6 @@
-import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, clock, log, newId, sensor, state } from "../sdk";
+import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, sensor, state } from "../sdk";
 
 const TICK = 1;
-
-function dist(ax: f64, ay: f64, bx: f64, by: f64): f64 {
-  return Math.sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by));
-}
 
 /**
  * A legged inspection robot: bids for inspection tasks with the time it needs
@@ -38,7 +34,7 @@ export class Quadruped extends Agent {
       const at = cfp.map("spec").f64s("at");
       if (at.length != 2) return;
       const p = this.pos.read(4);
-      const metres = dist(p[0], p[1], at[0], at[1]);
+      const metres = geo.distance(p[0], p[1], at[0], at[1]);
       const speed = this.cfg.f64("speed", 1);
       // the walk there and back must leave a reserve
       const need = (2 * metres * this.cfg.f64("joulesPerMetre", 20)) / (this.cfg.f64("capacityWh", 10) * 3600);
@@ -78,7 +74,7 @@ export class Quadruped extends Agent {
       if (this.ticks % 8 == 0) this.me.progress(0.5);
       return;
     }
-    if (dist(p[0], p[1], this.bidAt[0], this.bidAt[1]) > 2) {
+    if (geo.distance(p[0], p[1], this.bidAt[0], this.bidAt[1]) > 2) {
       this.walking = false;
       this.me.failed("stopped short");
       return;

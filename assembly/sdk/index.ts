@@ -11,3 +11,4 @@ export { state } from "./state";
 export { random } from "./random";
 export { CborReader, CborWriter, CborType } from "./cbor";
 export { TaskManager, Contractor, Bid, newId, CNET_CFP, CNET_BID, CNET_AWARD, CNET_REPLY } from "./tasks";
+export { geo } from "./geo";

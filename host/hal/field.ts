@@ -67,33 +67,35 @@ function nearest(assets: Asset[], at: Point, range: number, has: (a: Asset) => b
   return best;
 }
 
-/** Hears the spectrum of the nearest asset in range; NaN when none is (an agent must check). */
-export class SpectrumSensor implements SensorSource {
-  readonly rateHz = 10;
+/** Reads what the nearest suitable asset within `range` gives off; `empty` where none is. */
+class NearbySensor implements SensorSource {
   constructor(
     readonly alias: string,
+    readonly rateHz: number,
     private readonly assets: Asset[],
     private readonly where: (t: number) => Point,
     private readonly range: number,
+    private readonly sense: (a: Asset, nowMs: number, out: Float32Array) => boolean,
+    private readonly has: (a: Asset) => boolean,
+    private readonly empty: number,
   ) {}
   read(nowMs: number, out: Float32Array): void {
-    const a = nearest(this.assets, this.where(nowMs), this.range, (x) => !!x.spec.spectrum);
-    if (!a || !a.spectrum(nowMs, out)) out.fill(Number.NaN);
+    const a = nearest(this.assets, this.where(nowMs), this.range, this.has);
+    if (!a || !this.sense(a, nowMs, out)) out.fill(this.empty);
   }
 }
 
-/** A contact probe: the nearest asset's vibration within `range`, else a small noise floor of zeros. */
-export class ProbeSensor implements SensorSource {
-  readonly rateHz = 1000;
-  constructor(
-    readonly alias: string,
-    private readonly assets: Asset[],
-    private readonly where: (t: number) => Point,
-    private readonly range: number,
-  ) {}
-  read(nowMs: number, out: Float32Array): void {
-    const a = nearest(this.assets, this.where(nowMs), this.range, (x) => !!x.spec.vibration);
-    if (!a || !a.vibration(nowMs, out)) out.fill(0);
+/** Hears the spectrum of the nearest asset in range; NaN when none is (an agent must check). */
+export class SpectrumSensor extends NearbySensor {
+  constructor(alias: string, assets: Asset[], where: (t: number) => Point, range: number) {
+    super(alias, 10, assets, where, range, (a, t, out) => a.spectrum(t, out), (a) => !!a.spec.spectrum, Number.NaN);
+  }
+}
+
+/** A contact probe: the nearest asset's vibration within `range`, else zeros. */
+export class ProbeSensor extends NearbySensor {
+  constructor(alias: string, assets: Asset[], where: (t: number) => Point, range: number) {
+    super(alias, 1000, assets, where, range, (a, t, out) => a.vibration(t, out), (a) => !!a.spec.vibration, 0);
   }
 }
 

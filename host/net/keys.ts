@@ -1,6 +1,9 @@
 // Ed25519 device keys through node:crypto. A device id names a key; the KeyRing holds the
 // public keys a host trusts (filled from provisioning or the economy layer's identities).
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { privateKeyFromSeed, publicKeyObject, rawPublicKey } from "./ed25519.ts";
+
+export { publicKeyObject } from "./ed25519.ts";
 
 export interface DeviceKey {
   readonly id: string;
@@ -8,10 +11,6 @@ export interface DeviceKey {
   /** Raw 32-byte Ed25519 public key. */
   readonly publicKey: Uint8Array;
 }
-
-// DER prefixes of Ed25519 keys (RFC 8410): raw key bytes follow them.
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
 export function generateDeviceKey(id: string): DeviceKey {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -21,23 +20,14 @@ export function generateDeviceKey(id: string): DeviceKey {
 /** A key from a 32-byte seed: deterministic identities for simulations and tests. */
 export function deviceKeyFromSeed(id: string, seed: Uint8Array): DeviceKey {
   if (seed.length !== 32) throw new RangeError(`device key seed for ${id} must be 32 bytes, got ${seed.length}`);
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
-  return { id, privateKey, publicKey: rawPublicKey(createPublicKey(privateKey)) };
-}
-
-function rawPublicKey(k: KeyObject): Uint8Array {
-  const der = k.export({ format: "der", type: "spki" });
-  return new Uint8Array(der.subarray(der.length - 32));
+  const privateKey = privateKeyFromSeed(seed);
+  return { id, privateKey, publicKey: rawPublicKey(privateKey) };
 }
 
 export function signBytes(key: DeviceKey, bytes: Uint8Array): Uint8Array {
   return new Uint8Array(sign(null, bytes, key.privateKey));
 }
 
-export function publicKeyObject(raw: Uint8Array): KeyObject {
-  if (raw.length !== 32) throw new RangeError(`Ed25519 public key must be 32 bytes, got ${raw.length}`);
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
-}
 
 /** The public keys this host trusts, by device id. */
 export class KeyRing {

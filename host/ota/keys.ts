@@ -1,6 +1,7 @@
 // Publisher keys: Ed25519 through node:crypto. A key file is JSON holding the 32-byte seed;
 // the public key (hex) is what a site adds to its trusted keys.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { privateKeyFromSeed, publicKeyObject, rawPublicKey, rawSeed } from "../net/ed25519.ts";
 import { isRecord } from "./cbor.ts";
 
 export interface PublisherKey {
@@ -10,9 +11,6 @@ export interface PublisherKey {
   readonly privateKey: KeyObject;
 }
 
-// DER prefixes of Ed25519 keys (RFC 8410); the raw 32 bytes follow them.
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const KEY_FILE_TYPE = "colony-publisher-key";
 
 export function keyId(publicKey: Uint8Array): string {
@@ -20,17 +18,13 @@ export function keyId(publicKey: Uint8Array): string {
 }
 
 export function publisherKeyFromSeed(seed: Uint8Array): PublisherKey {
-  if (seed.length !== 32) throw new RangeError(`Ed25519 seed must be 32 bytes, got ${seed.length}`);
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
-  const der = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-  const publicKey = new Uint8Array(der.subarray(der.length - 32));
+  const privateKey = privateKeyFromSeed(seed);
+  const publicKey = rawPublicKey(privateKey);
   return { id: keyId(publicKey), publicKey, privateKey };
 }
 
 export function newPublisherKey(): { key: PublisherKey; seed: Uint8Array } {
-  const { privateKey } = generateKeyPairSync("ed25519");
-  const der = privateKey.export({ format: "der", type: "pkcs8" });
-  const seed = new Uint8Array(der.subarray(der.length - 32));
+  const seed = rawSeed(generateKeyPairSync("ed25519").privateKey);
   return { key: publisherKeyFromSeed(seed), seed };
 }
 
@@ -75,7 +69,7 @@ export function verifyWith(publicKey: Uint8Array, message: Uint8Array, signature
   const h = hex(publicKey);
   let k = keyObjects.get(h);
   if (!k) {
-    k = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
+    k = publicKeyObject(publicKey);
     if (keyObjects.size > 256) keyObjects.clear();
     keyObjects.set(h, k);
   }
