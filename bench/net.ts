@@ -23,6 +23,8 @@ const N = 40_000;
 const LAT_N = 1000;
 const LIMIT_MS = 20_000;
 const WINDOW = 1000;
+/** Interleaved rounds for the throughputs compared with each other. */
+const ROUNDS = 3;
 const PAYLOAD = new Uint8Array(64).fill(0x5a);
 
 function pct(xs: number[], p: number): number {
@@ -38,69 +40,106 @@ interface Measured {
   p99: number;
 }
 
-/** Real-time pair: `pub` publishes to a topic `sub` listens on. */
-async function measureReal(pub: (topic: string, p: Uint8Array) => void | Promise<void>, listen: (topic: string, fn: () => void) => Promise<void>): Promise<Measured> {
-  const topic = `bench/${process.pid}/${Date.now()}`;
-  let got = 0;
-  let latWaiter: (() => void) | undefined;
-  await listen(topic, () => {
-    got++;
-    latWaiter?.();
+/** A publisher and a subscriber on one topic, connected and ready to measure. */
+interface Pair {
+  pub: (p: Uint8Array) => void | Promise<void>;
+  /** Messages received since the pair was made. */
+  readonly got: number;
+  onArrive?: () => void;
+  close(): Promise<void>;
+}
+
+async function pairOf(a: Transport, b: Transport, cleanup: () => Promise<void> = async () => {}): Promise<Pair> {
+  const topic = `bench/${process.pid}/${Date.now()}/${Math.random().toString(16).slice(2)}`;
+  const pair: Pair & { got: number } = {
+    got: 0,
+    pub: (p) => a.publish(topic, p, { qos: 0 }),
+    close: async () => {
+      await a.close();
+      await b.close();
+      await cleanup();
+    },
+  };
+  await b.subscribe(topic, () => {
+    pair.got++;
+    pair.onArrive?.();
   });
   await new Promise((r) => setTimeout(r, 100));
-  // latency, one in flight
+  return pair;
+}
+
+/** p50/p99 with one message in flight. */
+async function latency(pair: Pair): Promise<{ p50: number; p99: number }> {
   const lats: number[] = [];
   for (let i = 0; i < LAT_N; i++) {
     const t0 = performance.now();
-    const arrived = new Promise<void>((r) => (latWaiter = r));
-    await pub(topic, PAYLOAD);
+    const arrived = new Promise<void>((r) => (pair.onArrive = r));
+    await pair.pub(PAYLOAD);
     const ok = await Promise.race([arrived.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
     if (ok) lats.push(performance.now() - t0);
   }
-  latWaiter = undefined;
-  // throughput
-  got = 0;
+  pair.onArrive = undefined;
+  return { p50: pct(lats, 50), p99: pct(lats, 99) };
+}
+
+/** Messages per second for N messages, at most WINDOW in flight. */
+async function throughput(pair: Pair): Promise<{ rate: number; received: number }> {
+  // Let the previous round's stragglers land first.
+  for (let last = -1; last !== pair.got; ) {
+    last = pair.got;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const base = pair.got;
   const t0 = performance.now();
   // At most WINDOW messages in flight: QoS 0 over UDP has no flow control, and a sender that
   // outruns the receiver measures its socket buffer, not the transport.
   for (let i = 0; i < N; i++) {
-    await pub(topic, PAYLOAD);
-    while (i + 1 - got > WINDOW && performance.now() - t0 < LIMIT_MS) await new Promise((r) => setImmediate(r));
+    await pair.pub(PAYLOAD);
+    while (i + 1 - (pair.got - base) > WINDOW && performance.now() - t0 < LIMIT_MS) await new Promise((r) => setImmediate(r));
   }
-  while (got < N && performance.now() - t0 < LIMIT_MS) await new Promise((r) => setTimeout(r, 2));
-  const secs = (performance.now() - t0) / 1000;
-  return { rate: got / secs, received: got, p50: pct(lats, 50), p99: pct(lats, 99) };
+  while (pair.got - base < N && performance.now() - t0 < LIMIT_MS) await new Promise((r) => setTimeout(r, 2));
+  const got = pair.got - base;
+  return { rate: got / ((performance.now() - t0) / 1000), received: got };
 }
 
-function rows(name: string, m: Measured): BenchResult[] {
+async function measureOnce(pair: Pair): Promise<Measured> {
+  try {
+    return { ...(await latency(pair)), ...(await throughput(pair)) };
+  } finally {
+    await pair.close();
+  }
+}
+
+/**
+ * The pairs whose throughputs are compared, measured in interleaved rounds, best round each:
+ * on a shared 2-core machine another process's burst would otherwise land on one of them.
+ */
+async function measureInterleaved(pairs: Pair[], rounds: number): Promise<Measured[]> {
+  const out: Measured[] = [];
+  for (const p of pairs) out.push({ ...(await latency(p)), rate: 0, received: 0 });
+  for (let r = 0; r < rounds; r++)
+    for (const [i, p] of pairs.entries()) {
+      const t = await throughput(p);
+      if (t.rate > out[i]!.rate) Object.assign(out[i]!, t);
+    }
+  return out;
+}
+
+function rows(name: string, m: Measured, rounds = 1): BenchResult[] {
   return [
-    { name: `${name}: throughput`, value: Math.round(m.rate), unit: "msg/s", note: `QoS 0, 64 B, ${m.received}/${N} received, <= ${WINDOW} in flight` },
+    { name: `${name}: throughput`, value: Math.round(m.rate), unit: "msg/s", note: `QoS 0, 64 B, ${m.received}/${N} received, <= ${WINDOW} in flight${rounds > 1 ? `, best of ${rounds} interleaved rounds` : ""}` },
     { name: `${name}: latency p50`, value: round(m.p50, 3), unit: "ms", note: "one in flight" },
     { name: `${name}: latency p99`, value: round(m.p99, 3), unit: "ms" },
   ];
 }
 
-async function viaTransport(a: Transport, b: Transport): Promise<Measured> {
-  return measureReal(
-    (t, p) => a.publish(t, p, { qos: 0 }),
-    async (t, fn) => {
-      await b.subscribe(t, fn);
-    },
-  );
-}
-
-async function mqttPair(url: string): Promise<Measured> {
-  const tag = `${process.pid}${Date.now() % 1e6}`;
+async function mqttPair(url: string): Promise<Pair> {
+  const tag = `${process.pid}${Date.now() % 1e6}${Math.floor(Math.random() * 1e3)}`;
   const a = new MqttTransport({ name: `bpa${tag}`, url, persistent: false });
   const b = new MqttTransport({ name: `bpb${tag}`, url, persistent: false });
   await a.connect();
   await b.connect();
-  try {
-    return await viaTransport(a, b);
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  return pairOf(a, b);
 }
 
 function inProcess(): BenchResult[] {
@@ -168,7 +207,7 @@ async function startMosquitto(): Promise<{ url: string; stop: () => Promise<void
   };
 }
 
-async function gatewayPair(url: string): Promise<Measured> {
+async function gatewayPair(url: string): Promise<Pair> {
   const gw = new MqttSnGateway({ brokerUrl: url, log: () => undefined });
   await gw.start();
   const tag = `${process.pid}${Date.now() % 1e6}`;
@@ -176,18 +215,18 @@ async function gatewayPair(url: string): Promise<Measured> {
   const sub = new MqttTransport({ name: `bsub${tag}`, url, persistent: false });
   await sn.connect();
   await sub.connect();
-  try {
-    return await viaTransport(sn, sub);
-  } finally {
-    await sn.close();
-    await sub.close();
-    await gw.stop();
-  }
+  return pairOf(sn, sub, () => gw.stop());
 }
 
 /** The gateway as deployed: its own process (`colony gateway`), like Mosquitto. */
-async function gatewayProcessPair(url: string): Promise<Measured> {
+async function gatewayProcessPair(url: string): Promise<Pair> {
   const proc = spawn(process.execPath, [join(import.meta.dirname, "..", "bin", "colony.js"), "gateway", "--udp", "0", "--broker", url], { stdio: ["ignore", "pipe", "ignore"] });
+  const stop = async () => {
+    if (proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGTERM");
+    await exited;
+  };
   try {
     let out = "";
     proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -202,16 +241,10 @@ async function gatewayProcessPair(url: string): Promise<Measured> {
     const sub = new MqttTransport({ name: `bsq${tag}`, url, persistent: false });
     await sn.connect();
     await sub.connect();
-    try {
-      return await viaTransport(sn, sub);
-    } finally {
-      await sn.close();
-      await sub.close();
-    }
-  } finally {
-    const exited = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    await exited;
+    return pairOf(sn, sub, stop);
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }
 
@@ -250,22 +283,23 @@ export async function run(): Promise<BenchResult[]> {
   out.push(...inProcess());
   const aedes = await EmbeddedBroker.start();
   try {
-    out.push(...rows("MQTT via embedded aedes", await mqttPair(aedes.url)));
+    out.push(...rows("MQTT via embedded aedes", await measureOnce(await mqttPair(aedes.url))));
   } finally {
     await aedes.stop();
   }
   const mosq = await startMosquitto();
   if (mosq) {
+    const pairs: Pair[] = [];
     try {
-      const direct = await mqttPair(mosq.url);
-      out.push(...rows("MQTT via Mosquitto", direct));
-      const viaGw = await gatewayPair(mosq.url);
-      out.push(...rows("MQTT-SN via in-process gateway to Mosquitto", viaGw));
+      pairs.push(await mqttPair(mosq.url), await gatewayPair(mosq.url), await gatewayProcessPair(mosq.url));
+      const [direct, viaGw, viaProc] = (await measureInterleaved(pairs, ROUNDS)) as [Measured, Measured, Measured];
+      out.push(...rows("MQTT via Mosquitto", direct, ROUNDS));
+      out.push(...rows("MQTT-SN via in-process gateway to Mosquitto", viaGw, ROUNDS));
       out.push({ name: "MQTT-SN in-process gateway / direct MQTT throughput", value: round(viaGw.rate / direct.rate, 3), unit: "ratio", note: "goal: > 0.8 (gateway costs < 20%); client, gateway, subscriber share one thread" });
-      const viaProc = await gatewayProcessPair(mosq.url);
-      out.push(...rows("MQTT-SN via `colony gateway` process to Mosquitto", viaProc));
+      out.push(...rows("MQTT-SN via `colony gateway` process to Mosquitto", viaProc, ROUNDS));
       out.push({ name: "MQTT-SN gateway process / direct MQTT throughput", value: round(viaProc.rate / direct.rate, 3), unit: "ratio", note: "goal: > 0.8; 3 processes on 2 cores" });
     } finally {
+      for (const p of pairs) await p.close();
       await mosq.stop();
     }
   } else {

@@ -12,3 +12,6 @@ export { random } from "./random";
 export { CborReader, CborWriter, CborType } from "./cbor";
 export { TaskManager, Contractor, Bid, newId, CNET_CFP, CNET_BID, CNET_AWARD, CNET_REPLY } from "./tasks";
 export { geo } from "./geo";
+export { Presence, PeerState, PresenceEvent, PRESENCE_BEAT, PRESENCE_GONE, publishBytes, textList } from "./presence";
+export { Election, LEADER_CLAIM, LEADER_RESIGN } from "./election";
+export { LeaseClient, LeaseServer, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_STATE } from "./lease";

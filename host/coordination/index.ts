@@ -4,3 +4,4 @@ export { Presence, presenceWill, PRESENCE_BEAT, PRESENCE_GONE, type DeviceState,
 export { Election, LEADER_CLAIM, LEADER_RESIGN, type ElectionOptions, type LeaderEvent } from "./election.ts";
 export { Manager, Contractor, CNET, type Cfp, type Bid, type TaskSpec, type TaskRecord, type TaskState, type Job, type JobControl, type ContractorOptions, type ManagerOptions } from "./contractnet.ts";
 export { LeaseServer, LeaseClient, LEASE, type LeaseState, type LeaseEvent } from "./lease.ts";
+export { CoordBusPort, DEVICE_PLACEHOLDER } from "./agentport.ts";

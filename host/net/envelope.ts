@@ -46,7 +46,13 @@ export class EnvelopeError extends Error {
 
 /** The exact bytes an envelope's signature covers. */
 export function signedBytes(v: number, from: string, seq: number, ts: number, kind: string, body: Uint8Array): Uint8Array {
-  return cborEncode([v, from, seq, ts, kind, body]);
+  return cborEncode([v, from, wireUint(seq), wireUint(ts), kind, body]);
+}
+
+/** cbor-x writes a number of 2^32 or more as a float64; the protocol's integers are
+ *  shortest-form uints (RFC 8949 §4.2.1) at any size, which cbor-x writes for a BigInt. */
+function wireUint(n: number): number | bigint {
+  return n > 0xffffffff ? BigInt(n) : n;
 }
 
 /** Seals envelopes for one device: numbers them and signs them. */
@@ -70,7 +76,7 @@ export class Sealer {
     const ts = Math.floor(this.now());
     const bodyBytes = cborEncode(body);
     const sig = signBytes(this.key, signedBytes(ENVELOPE_VERSION, this.key.id, seq, ts, kind, bodyBytes));
-    return cborEncode({ v: ENVELOPE_VERSION, from: this.key.id, seq, ts, kind, body: bodyBytes, sig });
+    return cborEncode({ v: ENVELOPE_VERSION, from: this.key.id, seq: wireUint(seq), ts: wireUint(ts), kind, body: bodyBytes, sig });
   }
 }
 
@@ -164,5 +170,6 @@ function bytesField(o: Record<string, unknown>, f: string): Uint8Array {
 function describe(x: unknown): string {
   if (x === undefined) return "nothing (missing)";
   if (x instanceof Uint8Array) return `${x.length} bytes`;
+  if (typeof x === "bigint") return `integer ${x}`;
   return `${typeof x} ${JSON.stringify(x)}`;
 }

@@ -1,7 +1,7 @@
 // The face of host/net: envelope, keys, topics, the Transport interface and its implementations.
 export type { Transport, TransportOptions, PublishOptions, QoS, Will, OnMessage, MessageInfo, Unsubscribe } from "./transport.ts";
 export { Sealer, Opener, EnvelopeError, signedBytes, ENVELOPE_VERSION, type Envelope, type EnvelopeProblem } from "./envelope.ts";
-export { KeyRing, generateDeviceKey, deviceKeyFromSeed, type DeviceKey } from "./keys.ts";
+export { KeyRing, generateDeviceKey, deviceKeyFromSeed, simDeviceSeed, type DeviceKey } from "./keys.ts";
 export { siteTopic, topicMatches, validFilter } from "./topics.ts";
 export { cborEncode, cborDecode } from "./cbor.ts";
 export { StoreForwardQueue, QueueFullError } from "./queue.ts";

@@ -1,6 +1,6 @@
 // Ed25519 device keys through node:crypto. A device id names a key; the KeyRing holds the
 // public keys a host trusts (filled from provisioning or the economy layer's identities).
-import { generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { privateKeyFromSeed, publicKeyObject, rawPublicKey } from "./ed25519.ts";
 
 export { publicKeyObject } from "./ed25519.ts";
@@ -22,6 +22,13 @@ export function deviceKeyFromSeed(id: string, seed: Uint8Array): DeviceKey {
   if (seed.length !== 32) throw new RangeError(`device key seed for ${id} must be 32 bytes, got ${seed.length}`);
   const privateKey = privateKeyFromSeed(seed);
   return { id, privateKey, publicKey: rawPublicKey(privateKey) };
+}
+
+/** A simulated device's key seed: sha256("colony-sim/<run seed>/<id>"). Runs with one seed are
+ *  reproducible and verify each other across processes and firmware builds; a real fleet
+ *  provisions keys instead. */
+export function simDeviceSeed(runSeed: number, id: string): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(`colony-sim/${runSeed}/${id}`).digest());
 }
 
 export function signBytes(key: DeviceKey, bytes: Uint8Array): Uint8Array {

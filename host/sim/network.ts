@@ -4,9 +4,9 @@
 // checked (Ed25519 envelopes, replay windows) and its network model. "mqtt":
 // real time, every device its own MQTT connection to a broker (the embedded
 // aedes when no URL is given), messages sealed the same way.
-import { createHash } from "node:crypto";
 import { LocalBus, type BusMessage, type BusPort, type Clock } from "../kernel/index.ts";
-import { deviceKeyFromSeed, EmbeddedBroker, InProcessBus, KeyRing, SealedBusPort, createTransport, type Transport } from "../net/index.ts";
+import { CoordBusPort, CoordNode } from "../coordination/index.ts";
+import { deviceKeyFromSeed, EmbeddedBroker, InProcessBus, KeyRing, createTransport, simDeviceSeed, type Transport } from "../net/index.ts";
 
 export type NetworkKind = "local" | "sealed" | "mqtt";
 
@@ -61,6 +61,8 @@ export interface NetworkOptions {
   latencyMs: number;
   loss?: number;
   seed: number;
+  /** the scenario's site: topics are colony/<site>/... */
+  site: string;
   deviceIds: string[];
   /** broker URL for "mqtt"; the embedded broker when absent */
   brokerUrl?: string;
@@ -87,21 +89,23 @@ export async function createNetwork(o: NetworkOptions): Promise<Network> {
   // Every simulated device's key derives from the run's seed and its id: runs are reproducible,
   // and several simulator processes on one broker (same seed) verify each other's devices.
   // A real fleet provisions keys instead.
-  const derive = (id: string) => deviceKeyFromSeed(id, createHash("sha256").update(`colony-sim/${o.seed}/${id}`).digest());
+  const derive = (id: string) => deviceKeyFromSeed(id, simDeviceSeed(o.seed, id));
   const ring = new KeyRing((id) => (/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(id) ? derive(id).publicKey : undefined));
   const keys = new Map(o.deviceIds.map((id) => [id, derive(id)]));
   const broker = o.kind === "mqtt" && !o.brokerUrl ? await EmbeddedBroker.start() : undefined;
   const url = o.brokerUrl ?? broker?.url;
   const bus = o.kind === "sealed" ? new InProcessBus(o.clock, { latency: o.latencyMs, loss: o.loss ?? 0 }, o.seed) : undefined;
   const transports: Transport[] = [];
-  const ports: SealedBusPort[] = [];
+  const ports: { port: CoordBusPort; node: CoordNode }[] = [];
   return {
     async portFor(device) {
       const t = createTransport(bus ? { kind: "inproc", bus } : { kind: "mqtt", url: url! }, { name: device });
       await t.connect();
       transports.push(t);
-      const port = new SealedBusPort({ transport: t, clock: o.clock, key: keys.get(device)!, keys: ring, ...(o.log ? { log: o.log } : {}) });
-      ports.push(port);
+      // Agents' own topics travel as bus.msg envelopes; on coord/ they speak the host protocols.
+      const node = new CoordNode({ transport: t, clock: o.clock, key: keys.get(device)!, keys: ring, site: o.site, ...(o.log ? { log: o.log } : {}) });
+      const port = new CoordBusPort(node);
+      ports.push({ port, node });
       return new CountingPort(port, counts, o.clock);
     },
     latencies: counts.latencies,
@@ -113,7 +117,11 @@ export async function createNetwork(o: NetworkOptions): Promise<Network> {
     },
     refused() {
       const all: Record<string, number> = {};
-      for (const p of ports) for (const [k, v] of p.refused) all[k] = (all[k] ?? 0) + v;
+      const add = (k: string, v: number) => (all[k] = (all[k] ?? 0) + v);
+      for (const { port, node } of ports) {
+        for (const [k, v] of port.refused) add(k, v);
+        for (const [k, v] of Object.entries(node.refused)) add(k, v);
+      }
       return all;
     },
     async close() {

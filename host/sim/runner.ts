@@ -114,6 +114,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     kind,
     clock,
     latencyMs: sc.network.latencyMs,
+    site: sc.site,
     seed,
     deviceIds: sc.devices.map((d) => d.id),
     ...(opts.brokerUrl ? { brokerUrl: opts.brokerUrl } : {}),

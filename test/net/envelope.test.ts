@@ -31,6 +31,18 @@ describe("envelope", () => {
     expect(env.sig.length).toBe(64);
   });
 
+  it("writes integers of 2^32 and more as shortest-form uints, not floats (real-time ts)", () => {
+    const { a, ring } = setup();
+    const ts = 1_764_000_000_123;
+    const wire = new Sealer(a, () => ts).seal("k", 1);
+    const hex = Buffer.from(wire).toString("hex");
+    expect(hex).toContain("627473" + "1b" + ts.toString(16).padStart(16, "0")); // "ts": 0x1b + 8 bytes
+    expect(hex).not.toContain("627473fb");
+    const sb = Buffer.from(signedBytes(1, "dev-a", 1, ts, "k", Uint8Array.of(1))).toString("hex");
+    expect(sb).toBe("86" + "01" + "656465762d61" + "01" + "1b" + ts.toString(16).padStart(16, "0") + "616b" + "4101");
+    expect(new Opener(ring).open(wire)).toMatchObject({ ts, seq: 1 });
+  });
+
   it("wire format is a plain CBOR map and the signature covers the documented array", () => {
     const { sealer, ring } = setup();
     const wire = sealer.seal("k", [1, 2]);

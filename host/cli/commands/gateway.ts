@@ -14,6 +14,7 @@ interface GatewayCliOptions {
   duration?: string;
   advertise: string[];
   advertiseEvery: string;
+  brokerWills?: boolean;
 }
 
 function int(v: string, what: string, min: number, max: number): number {
@@ -50,6 +51,7 @@ export function register(program: Command): void {
     .option("--retry <ms>", "T_RETRY in ms (N_RETRY is 3)", "10000")
     .option("--advertise <host:port...>", "send ADVERTISE to these UDP addresses", [])
     .option("--advertise-every <s>", "ADVERTISE interval T_ADV in seconds", "900")
+    .option("--broker-wills", "register each client's will with the broker as its connection's MQTT will, so the broker publishes it even if the gateway dies")
     .option("--duration <s>", "stop after this many seconds")
     .action(async (o: GatewayCliOptions) => {
       // Check every option before starting anything.
@@ -60,6 +62,7 @@ export function register(program: Command): void {
         predefined: predefined(o.predefined),
         retryMs: int(o.retry, "--retry", 1, 3_600_000),
         advertise: { to: o.advertise.map(address), durationS: int(o.advertiseEvery, "--advertise-every", 1, 65535) },
+        brokerWills: o.brokerWills === true,
         log: (l: string) => process.stderr.write(`${l}\n`),
       };
       const seconds = o.duration === undefined ? undefined : int(o.duration, "--duration", 1, 86_400);
@@ -73,7 +76,7 @@ export function register(program: Command): void {
         await broker?.stop();
         throw new CliError(`gateway could not start (broker ${brokerUrl}): ${(e as Error).message}`);
       }
-      process.stdout.write(`mqtt-sn gateway listening on udp ${o.host}:${gw.port}, broker ${brokerUrl}${broker ? " (embedded)" : ""}\n`);
+      process.stdout.write(`mqtt-sn gateway listening on udp ${o.host}:${gw.port}, broker ${brokerUrl}${broker ? " (embedded)" : ""}${settings.brokerWills ? ", wills held by the broker" : ""}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);

@@ -13,6 +13,8 @@ export interface GatewayCore {
   attach(clientId: string, peer: Peer, cleanSession: boolean): ClientSession;
   /** Open (or reuse) the session's broker connection, then send CONNACK. */
   finishConnect(s: ClientSession): void;
+  /** The will changed (WILLTOPICUPD/WILLMSGUPD): register it where wills are kept; rejects if the broker is away. */
+  willChanged(s: ClientSession): Promise<void>;
   /** The client went silent: publish its will, end its broker connection, forget it. */
   lose(s: ClientSession, why: string): void;
   /** A clean DISCONNECT: no will. */

@@ -9,15 +9,19 @@ export function encodeFlags(f: Flags): number {
   return (f.dup ? 0x80 : 0) | (qos << 5) | (f.retain ? 0x10 : 0) | (f.will ? 0x08 : 0) | (f.cleanSession ? 0x04 : 0) | f.topicIdType;
 }
 
+// Module-level helpers, not closures made per call (see decode.ts).
+function u16(n: number): number[] {
+  return [(n >> 8) & 0xff, n & 0xff];
+}
+function cat(head: number[], tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
+}
+
 /** Bytes of the message after the type byte. */
 function body(p: Packet): number[] | Uint8Array {
-  const u16 = (n: number) => [(n >> 8) & 0xff, n & 0xff];
-  const cat = (head: number[], tail: Uint8Array) => {
-    const out = new Uint8Array(head.length + tail.length);
-    out.set(head);
-    out.set(tail, head.length);
-    return out;
-  };
   switch (p.type) {
     case "ADVERTISE": return [p.gwId, ...u16(p.duration)];
     case "SEARCHGW": return [p.radius];
@@ -44,6 +48,7 @@ function body(p: Packet): number[] | Uint8Array {
 }
 
 export function encode(p: Packet): Uint8Array {
+  if (p.type === "PUBLISH" && p.data.length + 7 <= 255) return encodeShortPublish(p);
   const b = body(p);
   if (p.type === "ENCAPSULATED") {
     // 5.5: the encapsulation header has its own 1-byte length; the inner message follows.
@@ -70,5 +75,20 @@ export function encode(p: Packet): Uint8Array {
   }
   out[o++] = MsgType[p.type];
   out.set(b, o);
+  return out;
+}
+
+/** The hot path: a PUBLISH with a 1-byte length, written in place with no intermediate arrays. */
+function encodeShortPublish(p: Extract<Packet, { type: "PUBLISH" }>): Uint8Array {
+  const len = p.data.length + 7;
+  const out = new Uint8Array(len);
+  out[0] = len;
+  out[1] = MsgType.PUBLISH;
+  out[2] = encodeFlags(p.flags);
+  out[3] = (p.topicId >> 8) & 0xff;
+  out[4] = p.topicId & 0xff;
+  out[5] = (p.msgId >> 8) & 0xff;
+  out[6] = p.msgId & 0xff;
+  out.set(p.data, 7);
   return out;
 }

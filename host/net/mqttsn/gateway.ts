@@ -1,8 +1,11 @@
 // The MQTT-SN v1.2 gateway: UDP in front, MQTT (mqtt.js) behind. A "transparent" gateway
 // (spec 4.1): each MQTT-SN client gets its own broker connection, so sessions, QoS and
-// retained messages are the broker's; the gateway keeps topic ids, sleep buffers and wills.
-// Wills are published by the gateway when it declares a client lost (keep-alive or N_RETRY),
-// which is what lets WILLTOPICUPD/WILLMSGUPD change them without reconnecting to the broker.
+// retained messages are the broker's; the gateway keeps topic ids and sleep buffers.
+// Wills, by default, are kept and published by the gateway when it declares a client lost
+// (keep-alive or N_RETRY): WILLTOPICUPD/WILLMSGUPD then change them without reconnecting, but a
+// gateway that dies takes them along. With `brokerWills` each client's will is its broker
+// connection's MQTT will, so the broker publishes it also when the gateway process dies; a lost
+// client's connection is then dropped without DISCONNECT, and a will update re-opens it.
 import { createSocket, type Socket } from "node:dgram";
 import mqtt, { type MqttClient } from "mqtt";
 import { RealClock, type Clock } from "../../kernel/scheduler.ts";
@@ -34,6 +37,8 @@ export interface GatewayOptions {
   advertise?: { to: { address: string; port: number }[]; durationS: number };
   /** Messages buffered per sleeping client. */
   bufferLimit?: number;
+  /** Register each client's will with the broker (survives the gateway's death); default: the gateway publishes wills. */
+  brokerWills?: boolean;
   clock?: Clock;
   log?: (line: string) => void;
 }
@@ -81,7 +86,7 @@ export class MqttSnGateway implements GatewayCore {
   }
 
   async start(): Promise<void> {
-    this.own = await mqtt.connectAsync(this.opts.brokerUrl, { clientId: `colony-gw${this.gwId}-${process.pid}-${Date.now() % 1e6}`, reconnectPeriod: 250 });
+    this.own = await mqtt.connectAsync(this.opts.brokerUrl, { clientId: `colony-gw${this.gwId}-${process.pid}-${Date.now() % 1e6}`, reconnectPeriod: 250, log: () => undefined });
     // A deep receive buffer (the kernel caps it at net.core.rmem_max): bursts from many clients
     // wait in the kernel instead of being dropped.
     const sock = createSocket({ type: "udp4", recvBufferSize: 4 << 20 });
@@ -110,9 +115,10 @@ export class MqttSnGateway implements GatewayCore {
   async stop(): Promise<void> {
     for (const t of this.timers) this.clock.cancel(t);
     this.timers = [];
+    // A clean stop is a clean DISCONNECT for every client: no wills (a crash publishes them).
     for (const s of [...this.byId.values()]) {
       s.dispose();
-      await s.mqtt?.endAsync(true);
+      if (s.mqtt) await this.closeBroker(s.mqtt);
     }
     this.byId.clear();
     this.byPeer.clear();
@@ -141,7 +147,7 @@ export class MqttSnGateway implements GatewayCore {
       const why = e instanceof MqttSnDecodeError ? e.message : `decoder failed: ${(e as Error).message}`;
       return this.log(`dropped ${buf.length}-byte datagram from ${address}:${port}: ${why}`);
     }
-    let peer = peerOf(address, port);
+    let peer = this.peerAt(address, port);
     if (p.type === "ENCAPSULATED") {
       peer = peerOf(address, port, { ctrl: p.ctrl, nodeId: p.nodeId });
       p = p.inner;
@@ -151,6 +157,20 @@ export class MqttSnGateway implements GatewayCore {
     } catch (e) {
       this.log(`handling ${p.type} from ${peer.key} failed: ${(e as Error).message}`);
     }
+  }
+
+  /** One Peer per UDP address, kept: no key string and object to build for every datagram. */
+  private peers = new Map<string, Map<number, Peer>>();
+  private peerAt(address: string, port: number): Peer {
+    let byPort = this.peers.get(address);
+    if (!byPort) this.peers.set(address, (byPort = new Map()));
+    let p = byPort.get(port);
+    if (!p) {
+      // Bounded: a gateway facing many short-lived source ports forgets them all now and then.
+      if (byPort.size >= 10_000) byPort.clear();
+      byPort.set(port, (p = peerOf(address, port)));
+    }
+    return p;
   }
 
   // ---- GatewayCore ----
@@ -196,32 +216,96 @@ export class MqttSnGateway implements GatewayCore {
       this.send(s.peer, { type: "CONNACK", returnCode: ReturnCode.ACCEPTED });
       s.flushBuffered();
     };
-    if (s.mqtt && s.cleanSession) {
-      s.mqtt.end(true);
-      s.mqtt = undefined;
-    }
-    if (!s.mqtt) {
-      const c = mqtt.connect(this.opts.brokerUrl, { clientId: s.clientId, clean: s.cleanSession, reconnectPeriod: 250, keepalive: 30 });
-      c.on("message", (topic, payload, packet) => {
-        s.deliver({ topic, payload: new Uint8Array(payload), qos: packet.qos, retain: packet.retain });
+    // A clean session, or (brokerWills) a will the open connection was not made with: reconnect.
+    const old = s.mqtt && (s.cleanSession || !this.willRegistered(s)) ? s.mqtt : undefined;
+    if (old) s.mqtt = undefined;
+    const opened = () => {
+      if (this.byId.get(s.clientId) !== s) return;
+      const c = (s.mqtt ??= this.connectBroker(s));
+      if (c.connected) return ready();
+      const timer = this.clock.after(this.hooks.retryMs, () => {
+        c.off("connect", ok);
+        if (this.byId.get(s.clientId) === s && s.state === "connecting")
+          this.send(s.peer, { type: "CONNACK", returnCode: ReturnCode.CONGESTION });
       });
-      c.on("error", (e) => this.log(`broker connection of ${s.clientId}: ${e.message}`));
-      // One small write per datagram: without TCP_NODELAY, Nagle's algorithm holds them back.
-      c.on("connect", () => (c.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true));
-      s.mqtt = c;
-    }
-    const c = s.mqtt;
-    if (c.connected) return ready();
-    const timer = this.clock.after(this.hooks.retryMs, () => {
-      c.off("connect", ok);
-      if (this.byId.get(s.clientId) === s && s.state === "connecting")
-        this.send(s.peer, { type: "CONNACK", returnCode: ReturnCode.CONGESTION });
-    });
-    const ok = () => {
-      this.clock.cancel(timer);
-      ready();
+      const ok = () => {
+        this.clock.cancel(timer);
+        ready();
+      };
+      c.once("connect", ok);
     };
-    c.once("connect", ok);
+    if (old) void this.closeBroker(old).then(opened);
+    else opened();
+  }
+
+  /** brokerWills: re-open the client's broker connection with its new will (WILLTOPICUPD/WILLMSGUPD). */
+  async willChanged(s: ClientSession): Promise<void> {
+    if (!this.opts.brokerWills || !s.mqtt || this.willRegistered(s)) return;
+    const old = s.mqtt;
+    s.mqtt = undefined;
+    await this.closeBroker(old);
+    if (this.byId.get(s.clientId) !== s) return;
+    const c = (s.mqtt = this.connectBroker(s));
+    await new Promise<void>((resolve, reject) => {
+      const timer = this.clock.after(this.hooks.retryMs, () => {
+        c.off("connect", ok);
+        reject(new Error(`broker did not accept the new connection of ${s.clientId} within ${this.hooks.retryMs} ms`));
+      });
+      const ok = () => {
+        this.clock.cancel(timer);
+        resolve();
+      };
+      c.once("connect", ok);
+    });
+    // A clean session's subscriptions ended with the old connection: make them again.
+    if (s.cleanSession) for (const [filter, qos] of s.subs) await this.brokerSubscribe(s, filter, qos);
+  }
+
+  /** The session's broker connection; with brokerWills it carries the client's will. */
+  private connectBroker(s: ClientSession): MqttClient {
+    const w = this.opts.brokerWills ? s.will : undefined;
+    const c = mqtt.connect(this.opts.brokerUrl, {
+      clientId: s.clientId,
+      clean: s.cleanSession,
+      reconnectPeriod: 250,
+      keepalive: 30,
+      // mqtt.js otherwise calls its debug logger several times per message, even when disabled.
+      log: () => undefined,
+      ...(w ? { will: { topic: w.topic, payload: Buffer.from(w.msg), qos: w.qos, retain: w.retain } } : {}),
+    });
+    s.brokerWill = w ? { ...w, msg: w.msg.slice() } : undefined;
+    c.on("message", (topic, payload, packet) => {
+      s.deliver({ topic, payload: new Uint8Array(payload), qos: packet.qos, retain: packet.retain });
+    });
+    c.on("error", (e) => this.log(`broker connection of ${s.clientId}: ${e.message}`));
+    // One small write per datagram: without TCP_NODELAY, Nagle's algorithm holds them back.
+    c.on("connect", () => (c.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true));
+    return c;
+  }
+
+  /** True unless brokerWills and the open connection carries another will than the session's. */
+  private willRegistered(s: ClientSession): boolean {
+    if (!this.opts.brokerWills) return true;
+    const a = s.brokerWill;
+    const b = s.will;
+    if (!a || !b) return a === b;
+    return a.topic === b.topic && a.qos === b.qos && a.retain === b.retain && Buffer.from(a.msg).equals(Buffer.from(b.msg));
+  }
+
+  /**
+   * Ends a broker connection. brokerWills: with DISCONNECT (the broker discards the will), and
+   * waits for it, so a new connection with the same client id never takes over a live one.
+   */
+  private async closeBroker(c: MqttClient): Promise<void> {
+    if (!this.opts.brokerWills) {
+      await c.endAsync(true);
+      return;
+    }
+    let timer = 0;
+    const late = new Promise<void>((r) => (timer = this.clock.after(this.hooks.retryMs, r)));
+    await Promise.race([c.endAsync(false), late]);
+    this.clock.cancel(timer);
+    if (!c.disconnected) c.end(true);
   }
 
   lose(s: ClientSession, why: string): void {
@@ -233,7 +317,9 @@ export class MqttSnGateway implements GatewayCore {
     const c = s.mqtt;
     const w = s.will;
     const end = () => c?.end();
-    if (w) {
+    // The broker holds the will: drop the connection without DISCONNECT and it publishes it.
+    if (this.opts.brokerWills) c?.end(true);
+    else if (w) {
       const via = c?.connected ? c : this.own;
       via?.publish(w.topic, Buffer.from(w.msg), { qos: w.qos, retain: w.retain }, end);
     } else end();
@@ -276,7 +362,10 @@ export class MqttSnGateway implements GatewayCore {
     if (!c?.connected) return 128;
     try {
       const granted = await c.subscribeAsync(filter, { qos });
-      return granted[0]?.qos ?? 128;
+      // mqtt.js answers an empty list (sends nothing) when this connection already holds the
+      // filter, as a kept session's re-SUBSCRIBE after a wake does: it stays granted.
+      if (granted.length === 0) return qos;
+      return granted[0]!.qos;
     } catch (e) {
       this.log(`subscribe of ${s.clientId} to ${filter} failed: ${(e as Error).message}`);
       return 128;

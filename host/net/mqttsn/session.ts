@@ -49,6 +49,8 @@ export class ClientSession {
   lastHeard: number;
   cleanSession = true;
   will?: WillSpec;
+  /** brokerWills: the will the open broker connection was made with. */
+  brokerWill?: WillSpec;
   /** Will flag of the CONNECT in progress: true while WILLTOPIC/WILLMSG are awaited. */
   willPending?: "topic" | "msg";
   readonly topics = new TopicRegistry();

@@ -14,6 +14,8 @@ export const onConnect: Handler<PacketOf<"CONNECT">> = (gw, peer, p) => {
     gw.send(peer, { type: "WILLTOPICREQ" });
     return;
   }
+  // The will belongs to the connection: a CONNECT without the Will flag leaves none.
+  s.will = undefined;
   s.willPending = undefined;
   gw.finishConnect(s);
 };

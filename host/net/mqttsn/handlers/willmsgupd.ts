@@ -8,5 +8,11 @@ export const onWillMsgUpd: Handler<PacketOf<"WILLMSGUPD">> = (gw, peer, p) => {
   s.heard();
   if (!s.will) return gw.send(peer, { type: "WILLMSGRESP", returnCode: ReturnCode.NOT_SUPPORTED });
   s.will.msg = p.msg;
-  gw.send(peer, { type: "WILLMSGRESP", returnCode: ReturnCode.ACCEPTED });
+  gw.willChanged(s).then(
+    () => gw.send(peer, { type: "WILLMSGRESP", returnCode: ReturnCode.ACCEPTED }),
+    (e: Error) => {
+      gw.log(`will update of ${s.clientId}: ${e.message}`);
+      gw.send(peer, { type: "WILLMSGRESP", returnCode: ReturnCode.CONGESTION });
+    },
+  );
 };

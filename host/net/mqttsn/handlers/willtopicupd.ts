@@ -11,5 +11,11 @@ export const onWillTopicUpd: Handler<PacketOf<"WILLTOPICUPD">> = (gw, peer, p) =
     const qos = p.flags.qos === -1 ? 0 : p.flags.qos;
     s.will = { topic: p.topic, msg: s.will?.msg ?? new Uint8Array(0), qos, retain: p.flags.retain };
   }
-  gw.send(peer, { type: "WILLTOPICRESP", returnCode: ReturnCode.ACCEPTED });
+  gw.willChanged(s).then(
+    () => gw.send(peer, { type: "WILLTOPICRESP", returnCode: ReturnCode.ACCEPTED }),
+    (e: Error) => {
+      gw.log(`will update of ${s.clientId}: ${e.message}`);
+      gw.send(peer, { type: "WILLTOPICRESP", returnCode: ReturnCode.CONGESTION });
+    },
+  );
 };
