@@ -1,6 +1,24 @@
-/* CBOR (RFC 8949) well-formedness: the length of one item, so a malformed
- * actuator command or message body is refused as the host refuses it. */
+/* CBOR (RFC 8949): well-formedness (the length of one item, so a malformed
+ * actuator command or message body is refused as the host refuses it) and
+ * the writer envelope.c and coord.c build their maps with. */
+#include <string.h>
 #include "colony.h"
+
+void colony_cbor_put(colony_cbor_wr_t *w, const void *src, uint32_t n) {
+  if (w->over || n > w->cap - w->n) { w->over = 1; return; }
+  memcpy(w->p + w->n, src, n);
+  w->n += n;
+}
+/* RFC 8949 3.1: the head in its shortest form */
+void colony_cbor_head(colony_cbor_wr_t *w, uint8_t major, uint64_t v) {
+  uint8_t b[9];
+  uint32_t len = v < 24 ? 0 : v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
+  b[0] = (uint8_t)(major << 5 | (len == 0 ? v : len == 1 ? 24 : len == 2 ? 25 : len == 4 ? 26 : 27));
+  for (uint32_t i = 0; i < len; i++) b[1 + i] = (uint8_t)(v >> (8 * (len - 1 - i)));
+  colony_cbor_put(w, b, 1 + len);
+}
+void colony_cbor_text(colony_cbor_wr_t *w, const char *s, uint32_t n) { colony_cbor_head(w, 3, n); colony_cbor_put(w, s, n); }
+void colony_cbor_bytes(colony_cbor_wr_t *w, const uint8_t *s, uint32_t n) { colony_cbor_head(w, 2, n); colony_cbor_put(w, s, n); }
 
 static int32_t item(const uint8_t *p, uint32_t n, uint32_t *at, int depth) {
   if (depth > 32 || *at >= n) return -1;

@@ -95,6 +95,8 @@ typedef struct {
   uint8_t link;                 /* join the fleet over the port's link UART */
   colony_agent_t *agents;
   uint8_t n_agents;
+  /* envelope.h: the keys that seal and open what crosses the link; NULL: bodies cross as they are */
+  const struct colony_envelope *envelope;
 } colony_config_t;
 
 extern const colony_config_t colony_config;
@@ -125,6 +127,9 @@ int32_t colony_state_set(colony_agent_t *a, uint32_t kp, uint32_t kn, uint32_t v
 int32_t colony_state_delete(colony_agent_t *a, uint32_t kp, uint32_t kn);
 void colony_random_fill(colony_agent_t *a, uint32_t p, uint32_t n);
 
+/* ---- runtime.c calls it each loop with a link; firmware/ota/boot.c defines it ---- */
+void colony_ota_poll(void);
+
 /* ---- runtime.c: the order of entries armed for the same time ---- */
 uint64_t colony_sched_seq(void);
 
@@ -144,6 +149,12 @@ int colony_bus_pending(void);
 /* ---- cbor.c ---- */
 /* length of the one well-formed CBOR item at p, or -1 */
 int32_t colony_cbor_item_len(const uint8_t *p, uint32_t n);
+/* a writer into a fixed buffer: once full it sets `over` and writes nothing more */
+typedef struct { uint8_t *p; uint32_t n, cap; int over; } colony_cbor_wr_t;
+void colony_cbor_put(colony_cbor_wr_t *w, const void *src, uint32_t n);
+void colony_cbor_head(colony_cbor_wr_t *w, uint8_t major, uint64_t v); /* shortest form */
+void colony_cbor_text(colony_cbor_wr_t *w, const char *s, uint32_t n);
+void colony_cbor_bytes(colony_cbor_wr_t *w, const uint8_t *s, uint32_t n);
 
 /* ---- sim.c: the simulated sensors and actuators of the QEMU boards ---- */
 int colony_board_sensor(const char *name, uint32_t n);
@@ -160,4 +171,25 @@ void colony_deliver_message(colony_agent_t *a, const char *topic, uint32_t tn, c
 int colony_agent_start(colony_agent_t *a);
 void colony_agent_restart(colony_agent_t *a);
 const char *colony_fault_name(colony_fault_t f);
+
+/* ---- model.c: the TinyML core (host/tinyml's core.wasm through wasm2c) and the models the build
+ * embedded, generated (model_glue.c) when a manifest grants `model:<name>`. One shared core instance:
+ * a model is loaded (arena planned, operators prepared) on first use and again only when another
+ * model was used in between. */
+typedef struct {
+  const char *name;
+  const uint8_t *bytes;        /* Colony's compiled model, const in flash */
+  uint32_t len, input_bytes, output_bytes;
+} colony_model_t;
+typedef struct {
+  const colony_model_t *models;
+  uint8_t n_models;
+  /* each runs the core under its own trap handler: NULL, or the trap's message; *status: the core's status */
+  const char *(*load)(const uint8_t *bytes, uint32_t len, int32_t *status);
+  const char *(*invoke)(const uint8_t *in, uint32_t n, uint8_t *out, uint32_t cap, int32_t *status);
+  uint32_t (*memory_bytes)(void);
+} colony_model_core_t;
+/* model_invoke after the pointer and grant checks: output bytes, or a negative AbiError as the host's */
+int32_t colony_model_run(colony_agent_t *a, const uint8_t *name, uint32_t nn, const uint8_t *in, uint32_t il, uint8_t *out, uint32_t ol);
+uint32_t colony_model_loads(void);
 #endif

@@ -130,11 +130,11 @@ int32_t colony_actuator_write(colony_agent_t *a, int32_t h, uint32_t p, uint32_t
 
 int32_t colony_model_invoke(colony_agent_t *a, uint32_t np, uint32_t nn, uint32_t ip, uint32_t il, uint32_t op, uint32_t ol) {
   const uint8_t *name = mem(a, np, nn, "model_invoke name: out-of-bounds memory access");
-  if (!name || !mem(a, ip, il, "model_invoke input: out-of-bounds memory access") ||
-      !mem(a, op, ol, "model_invoke output: out-of-bounds memory access"))
-    return 0;
+  const uint8_t *in = name ? mem(a, ip, il, "model_invoke input: out-of-bounds memory access") : NULL;
+  uint8_t *out = in ? mem(a, op, ol, "model_invoke output: out-of-bounds memory access") : NULL;
+  if (!out) return 0;
   if (!granted(a->spec->models, a->spec->n_models, name, nn)) return refuse(a, "model", name, nn);
-  return COLONY_ENOTFOUND; /* no model is compiled into this firmware */
+  return colony_model_run(a, name, nn, in, il, out, ol); /* model.c */
 }
 
 int32_t colony_bus_publish(colony_agent_t *a, uint32_t tp, uint32_t tn, uint32_t bp, uint32_t bn, int32_t qos) {
@@ -147,7 +147,10 @@ int32_t colony_bus_publish(colony_agent_t *a, uint32_t tp, uint32_t tn, uint32_t
   colony_printf("pub %s %.*s ", a->spec->name, (int)tn, (const char *)topic);
   colony_hex(body, bn);
   colony_printf("\n");
-  colony_bus_enqueue(a->index, (const char *)topic, tn, body, bn);
+  /* A sealed link's coord/ messages come back from the broker as the protocols' envelopes
+   * (coord.c delivers them with kind/from/me), as on the host: no raw local copy. */
+  int coord = colony_config.link && colony_config.envelope && tn >= 6 && memcmp(topic, "coord/", 6) == 0;
+  if (!coord) colony_bus_enqueue(a->index, (const char *)topic, tn, body, bn);
   colony_link_publish(a, (const char *)topic, tn, body, bn, qos == 1 ? 1 : 0);
   return 0;
 }

@@ -3,8 +3,16 @@
  * PINGREQ to keep the session. Waits for acknowledgements by polling the link
  * (bounded), so it needs no thread. Clause numbers cite the v1.2 spec. */
 #include <string.h>
+#include "coord.h"
+#include "envelope.h"
 #include "link.h"
 #include "port.h"
+
+/* coord.c when the build has it (a build of the codec alone has not): weak references */
+#pragma weak colony_coord_topic
+#pragma weak colony_coord_device_topic
+#pragma weak colony_coord_seal
+#pragma weak colony_coord_open
 
 #define T_CONNECT 0x04
 #define T_CONNACK 0x05
@@ -76,6 +84,24 @@ static void remember(uint16_t id, const char *name, uint32_t n) {
   if (t) t->id = id;
 }
 
+/* OTA's bundles are signed on their own: handed over as they are, never to agents */
+__attribute__((weak)) void colony_ota_message(const char *topic, uint32_t tn, const uint8_t *body, uint32_t bn) {
+  (void)topic; (void)tn; (void)body; (void)bn;
+}
+
+/* an envelope opened (envelope.c) before local agents see its body; a refused one is dropped with a line */
+static void received(const char *topic, uint32_t tn, const uint8_t *p, uint32_t n) {
+  const colony_envelope_t *e = colony_config.envelope;
+  const uint8_t *data;
+  uint32_t dn;
+  char why[160];
+  if (!e) { colony_bus_enqueue(-1, topic, tn, p, n); return; }
+  int32_t r = colony_coord_open && colony_coord_topic(topic, tn) ? colony_coord_open(e, topic, tn, p, n, &data, &dn, why, sizeof why)
+                                                                   : e->open(e, p, n, &data, &dn, why, sizeof why);
+  if (r == 0) colony_bus_enqueue(-1, topic, tn, data, dn);
+  else if (r < 0) colony_printf("envelope: dropped on %.*s: %s\n", (int)tn, topic, why);
+}
+
 static void on_publish(const uint8_t *p, uint32_t n) {
   if (n < 5) return;
   uint8_t flags = p[0];
@@ -88,9 +114,14 @@ static void on_publish(const uint8_t *p, uint32_t n) {
   }
   if (!t) return;
   char prefix[64];
-  uint32_t pn = absolute(prefix, sizeof prefix, "", 0);
+  uint32_t pn = absolute(prefix, sizeof prefix, "ota/", 4);
+  if (pn && t->len >= pn && memcmp(t->name, prefix, pn) == 0) {
+    colony_ota_message(t->name, t->len, p + 5, n - 5);
+    return;
+  }
+  pn = absolute(prefix, sizeof prefix, "", 0);
   if (t->len <= pn || memcmp(t->name, prefix, pn) != 0) return;
-  colony_bus_enqueue(-1, t->name + pn, t->len - pn, p + 5, n - 5);
+  received(t->name + pn, t->len - pn, p + 5, n - 5);
 }
 
 static void on_packet(const uint8_t *p, uint32_t n) {
@@ -142,17 +173,30 @@ static int await(uint8_t type, uint16_t mid) {
   return got_want && got_rc == 0;
 }
 
-static void register_topic(const char *rel, uint32_t rn) {
-  char name[96];
+/* the topic's id, REGISTERed first when the gateway has not named it yet */
+static topic_t *register_name(const char *name, uint32_t n) {
   uint8_t body[4 + 96];
-  uint32_t n = absolute(name, sizeof name, rel, rn);
-  if (!n || topic_by_name(name, n)) return;
+  topic_t *t = topic_by_name(name, n);
+  if (t || !n || n > sizeof topics[0].name) return t;
   uint16_t mid = msg_id();
   wr16(body, 0); wr16(body + 2, mid);
   memcpy(body + 4, name, n);
   send_packet(T_REGISTER, body, 4 + n);
-  if (await(T_REGACK, mid)) remember(got_topic_id, name, n);
-  else colony_printf("link: REGISTER %.*s refused\n", (int)n, name);
+  if (await(T_REGACK, mid)) { remember(got_topic_id, name, n); return topic_by_name(name, n); }
+  colony_printf("link: REGISTER %.*s refused\n", (int)n, name);
+  return NULL;
+}
+
+static void register_topic(const char *rel, uint32_t rn) {
+  char name[96], dev[96];
+  /* a sealed coord/ topic leaves with $device replaced (coord.c) */
+  if (colony_config.envelope && colony_coord_device_topic && colony_coord_topic(rel, rn)) {
+    rn = colony_coord_device_topic(rel, rn, dev, sizeof dev);
+    rel = dev;
+    if (!rn) return; /* too long with the id: never published (coord.c refuses it) */
+  }
+  uint32_t n = absolute(name, sizeof name, rel, rn);
+  if (n) register_name(name, n);
 }
 
 void colony_link_start(void) {
@@ -178,28 +222,52 @@ void colony_link_poll(void) {
   if (connected && port_millis() - last_sent > KEEPALIVE_S * 500u) send_packet(T_PINGREQ, NULL, 0);
 }
 
-void colony_link_publish(colony_agent_t *a, const char *topic, uint32_t tn, const uint8_t *body, uint32_t bn, int qos) {
+static int publish(topic_t *t, const uint8_t *body, uint32_t bn, int qos, int retain) {
   static uint8_t out[MAX_PACKET];
-  char name[96];
-  (void)a;
-  if (!connected || bn + 5 > sizeof out) return;
-  uint32_t n = absolute(name, sizeof name, topic, tn);
-  topic_t *t = n ? topic_by_name(name, n) : NULL;
-  if (!t) return;
-  out[0] = (uint8_t)(qos << 5);
+  if (bn + 5 > sizeof out) return COLONY_ENOSPACE;
+  out[0] = (uint8_t)(qos << 5 | (retain ? 0x10 : 0)); /* 5.3.4 flags: QoS bits 6-5, RETAIN bit 4 */
   wr16(out + 1, t->id);
   wr16(out + 3, qos ? msg_id() : 0);
   memcpy(out + 5, body, bn);
   send_packet(T_PUBLISH, out, 5 + bn);
+  return 0;
 }
 
-void colony_link_subscribe(colony_agent_t *a, const char *filter, uint32_t fn) {
+void colony_link_publish(colony_agent_t *a, const char *topic, uint32_t tn, const uint8_t *body, uint32_t bn, int qos) {
   char name[96];
-  uint8_t body[3 + 96];
-  (void)a;
+  static uint8_t sealed[MAX_PACKET];
   if (!connected) return;
-  uint32_t n = absolute(name, sizeof name, filter, fn);
-  if (!n) return;
+  const colony_envelope_t *e = colony_config.envelope;
+  if (e && colony_coord_seal && colony_coord_topic(topic, tn)) { /* coordination kinds, as CoordBusPort seals them */
+    char rel[96];
+    uint32_t rn;
+    int retain = 0;
+    int32_t sn = colony_coord_seal(e, a ? a->spec->name : "", topic, tn, body, bn, rel, sizeof rel, &rn, &retain, sealed, MAX_PACKET - 5);
+    uint32_t n = sn < 0 ? 0 : absolute(name, sizeof name, rel, rn);
+    topic_t *t = n ? topic_by_name(name, n) : NULL;
+    if (t) publish(t, sealed, (uint32_t)sn, qos, retain);
+    return;
+  }
+  uint32_t n = absolute(name, sizeof name, topic, tn);
+  topic_t *t = n ? topic_by_name(name, n) : NULL;
+  if (!t) return;
+  if (!e) { publish(t, body, bn, qos, 0); return; }
+  int32_t sn = e->seal(e, a ? a->spec->name : "", body, bn, sealed, MAX_PACKET - 5);
+  if (sn < 0) colony_printf("envelope: %u bytes on %.*s too large to seal\n", (unsigned)bn, (int)tn, topic);
+  else publish(t, sealed, (uint32_t)sn, qos, 0);
+}
+
+int colony_link_publish_raw(const char *abs_topic, uint32_t tn, const uint8_t *body, uint32_t bn, int qos, int retain) {
+  if (!connected) return COLONY_EIO;
+  if (qos < 0 || qos > 1) return COLONY_EINVALID;
+  topic_t *t = register_name(abs_topic, tn);
+  return t ? publish(t, body, bn, qos, retain) : COLONY_EIO;
+}
+
+static int subscribe(const char *name, uint32_t n) {
+  uint8_t body[3 + 96];
+  if (!connected) return COLONY_EIO;
+  if (!n || n > 96) return COLONY_EINVALID;
   uint16_t mid = msg_id();
   body[0] = 1 << 5; /* QoS 1, a topic name */
   wr16(body + 1, mid);
@@ -207,5 +275,17 @@ void colony_link_subscribe(colony_agent_t *a, const char *filter, uint32_t fn) {
   send_packet(T_SUBSCRIBE, body, 3 + n);
   if (await(T_SUBACK, mid)) {
     if (got_topic_id) remember(got_topic_id, name, n); /* a name without wildcards gets its id here */
-  } else colony_printf("link: SUBSCRIBE %.*s refused\n", (int)n, name);
+    return 0;
+  }
+  colony_printf("link: SUBSCRIBE %.*s refused\n", (int)n, name);
+  return COLONY_EIO;
+}
+
+int colony_link_subscribe_raw(const char *abs_filter, uint32_t fn) { return subscribe(abs_filter, fn); }
+
+void colony_link_subscribe(colony_agent_t *a, const char *filter, uint32_t fn) {
+  char name[96];
+  (void)a;
+  uint32_t n = absolute(name, sizeof name, filter, fn);
+  if (n) subscribe(name, n);
 }

@@ -84,6 +84,10 @@ static void print_metrics(void) {
   }
 }
 
+/* firmware/ota/boot.c's periodic work (re-asks after silence, installs that waited for a busy
+ * agent) between events; a firmware without the agents partition has none */
+__attribute__((weak)) void colony_ota_poll(void) {}
+
 int colony_main(void) {
   port_init();
   boot_ms = port_millis();
@@ -108,7 +112,7 @@ int colony_main(void) {
   const char *why = "events";
   for (;;) {
     if (colony_config.max_events && events_total >= colony_config.max_events) break;
-    if (colony_config.link) colony_link_poll();
+    if (colony_config.link) { colony_link_poll(); colony_ota_poll(); }
     if (colony_bus_deliver_one()) continue;
     next_t n = next_due();
     if (n.kind == NEXT_NONE) {

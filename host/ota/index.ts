@@ -20,6 +20,7 @@ export { realTimers, topicMatches, type MessageHandler, type OtaTransport, type 
 export { otaTopics, type OtaTopics } from "./topics.ts";
 export { MemoryBus, lossyTransport, type LossOptions } from "./memory-bus.ts";
 export { mqttTransport } from "./mqtt-transport.ts";
+export { mqttsnTransport } from "./mqttsn-transport.ts";
 export { seededRandom } from "./random.ts";
 export {
   FINAL_PHASES,

@@ -15,8 +15,9 @@ export function mqttTransport(client: MqttClient): OtaTransport {
     subscribe: async (filter, handler) => {
       const h = { filter, handler };
       handlers.add(h);
-      // Subscribing again to a filter makes the broker re-send its retained messages (MQTT 3.1.1
-      // §3.8.4), so a second handler on the same filter sees them too; the others take duplicates.
+      // mqtt.js does not send a SUBSCRIBE for a filter this connection already holds, so a
+      // second handler on one filter does not get the retained messages again: it sees what
+      // arrives from now on (OTA's handlers are per filter, so this does not arise today).
       await client.subscribeAsync(filter, { qos: 1 });
       return async () => {
         handlers.delete(h);

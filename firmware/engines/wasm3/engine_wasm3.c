@@ -1,11 +1,13 @@
 /* The wasm3 engine behind engine.h. wasm3 allocates the runtime, the compiled
  * code and linear memory when an agent is (re)instantiated and frees them when
- * it is replaced: the one place the firmware uses a heap. Linear memory is
- * capped at the manifest's pages through the runtime's memoryLimit. */
+ * it is replaced, from the engine's static pool (heap.c) where the build sets
+ * COLONY_WASM3_POOL, not the C heap; each instantiate prints what the pool holds. Linear memory is capped at the
+ * manifest's pages through the runtime's memoryLimit. */
 #include <string.h>
 #include "wasm3.h"
 #include "m3_env.h"
 #include "wasm3_engine.h"
+#include "heap.h"
 #include "../../runtime/colony.h"
 
 #define STACK_BYTES (32 * 1024)
@@ -102,6 +104,16 @@ static const struct { const char *name, *sig; M3RawCall fn; } HOST[] = {
   {"random_fill", "v(ii)", h_random_fill},
 };
 
+/* firmware/ota/boot.c's, when the build has an agents partition; else none */
+__attribute__((weak)) int colony_ota_module(const char *agent, const uint8_t **wasm, uint32_t *len) {
+  (void)agent, (void)wasm, (void)len;
+  return 0;
+}
+/* OTA's periodic work, run before an event while no wasm executes (boot.c's, or none) */
+__attribute__((weak)) void colony_ota_tick(const char *agent) { (void)agent; }
+/* the agent whose wasm is executing, or NULL */
+const char *colony_w3_current_agent;
+
 static const char *const EXPORTS[] = {"colony_abi", "colony_inbox", "init", "on_event", "snapshot", "restore"};
 
 static int setup(colony_agent_t *a, const char **err) {
@@ -120,7 +132,11 @@ static int instantiate(colony_agent_t *a, const char **err) {
   rt->memoryLimit = (u32)a->spec->memory_pages * COLONY_PAGE;
   s->runtime = rt;
   IM3Module mod = NULL;
-  M3Result r = m3_ParseModule(env, &mod, (const uint8_t *)a->spec->module, a->spec->module_len);
+  /* an agent installed in the `agents` partition runs from its active slot (firmware/ota) */
+  const uint8_t *wasm = (const uint8_t *)a->spec->module;
+  uint32_t wasm_len = a->spec->module_len;
+  colony_ota_module(a->spec->name, &wasm, &wasm_len);
+  M3Result r = m3_ParseModule(env, &mod, wasm, wasm_len);
   if (!r) r = m3_LoadModule(rt, mod);
   else if (mod) m3_FreeModule(mod);
   if (r) { *err = r; return -1; }
@@ -137,6 +153,10 @@ static int instantiate(colony_agent_t *a, const char **err) {
     if (r && i < 4) { *err = r; return -1; }
     s->fn[i] = r ? NULL : f;
   }
+#ifdef COLONY_WASM3_POOL
+  colony_w3_heap_stats_t h = colony_w3_heap_stats();
+  colony_printf("wasm3 heap %s used=%u peak=%u pool=%u\n", a->spec->name, (unsigned)h.used, (unsigned)h.peak, (unsigned)h.size);
+#endif
   return 0;
 }
 
@@ -147,7 +167,15 @@ static const char *call(colony_agent_t *a, colony_export_t ex, const uint32_t *a
   a->host_trap = 0;
   if (!f) { *result = 0; return 0; }
   for (int i = 0; i < nargs; i++) argp[i] = &args[i];
+  if (ex == EXPORT_INBOX && !colony_w3_current_agent) {
+    colony_ota_tick(a->spec->name);
+    f = (IM3Function)st(a)->fn[ex]; /* the agent may have been re-instantiated */
+    if (!f) { *result = 0; return 0; }
+  }
+  const char *outer = colony_w3_current_agent;
+  colony_w3_current_agent = a->spec->name;
   M3Result res = m3_Call(f, (uint32_t)nargs, argp);
+  colony_w3_current_agent = outer;
   if (res) {
     const char *msg = a->host_trap ? a->host_trap : res;
     a->host_trap = 0;

@@ -22,6 +22,8 @@ function hostPort(v: string): { host: string; port: number } {
   return { host: m[1]!, port: int(m[2]!, "--gateway port", 1) };
 }
 
+const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
+
 export function register(program: Command): void {
   const fw = program.command("firmware").description("build the C firmware for a board and boot it under QEMU");
   fw.command("build")
@@ -34,8 +36,14 @@ export function register(program: Command): void {
     .option("--link", "join the fleet over the link UART (MQTT-SN, real-time clock)")
     .option("--device <id>", "device id (MQTT-SN client id)")
     .option("--site <site>", "site of the topics colony/<site>/...", "lab")
+    .option("--seed <n>", "the simulation's seed: the device's key (and every simulated device's) derives from it as in `colony sim` (default 1)")
+    .option("--key <file>", "this device's Ed25519 seed, 64 hex digits (instead of the derived key)")
+    .option("--trust <file>", 'JSON { "<device id>": "<public key hex>" }: senders the firmware accepts besides derived keys')
+    .option("--unsealed", "with --link: bodies cross the link as they are, no envelopes")
+    .option("--agents-partition <bundles>", "signed bundles (.cab, comma-separated) for the agents partition: provisioned at first boot, updated over the air (needs --engine wasm3)")
+    .option("--publishers <keys>", "publisher public keys (64 hex digits each, comma-separated) whose bundles the device installs")
     .option("--json", "print the result as JSON")
-    .action(async (o: { board: string; agents: string; events?: string; out: string; engine: string; link?: boolean; device?: string; site: string; json?: boolean }) => {
+    .action(async (o: { board: string; agents: string; events?: string; out: string; engine: string; link?: boolean; device?: string; site: string; seed?: string; key?: string; trust?: string; unsealed?: boolean; agentsPartition?: string; publishers?: string; json?: boolean }) => {
       if (o.engine !== "native" && o.engine !== "wasm3") throw new CliError(`--engine must be native or wasm3, got "${o.engine}"`);
       // a QEMU build defaults to a bounded run; a linked or real board runs until stopped
       const events = o.events !== undefined ? int(o.events, "--events", 0) : o.link || TARGETS[o.board]?.idf ? 0 : DEFAULT_EVENTS;
@@ -51,6 +59,11 @@ export function register(program: Command): void {
             link: o.link ?? false,
             site: o.site,
             ...(o.device ? { deviceId: o.device } : {}),
+            ...(o.seed !== undefined ? { seed: int(o.seed, "--seed", 0) } : {}),
+            ...(o.key !== undefined ? { keyFile: o.key } : {}),
+            ...(o.trust !== undefined ? { trustFile: o.trust } : {}),
+            ...(o.unsealed ? { sealed: false } : {}),
+            ...(o.agentsPartition !== undefined ? { agentsPartition: { bundles: list(o.agentsPartition), trustedKeys: list(o.publishers ?? "") } } : {}),
           }),
         [FirmwareBuildError, CompileError, AgentSourceError, ManifestError, LoadError, BoardError],
       );

@@ -8,8 +8,11 @@ import { parseModule } from "../../wasm/index.ts";
 import { cName, configSource, type FirmwareAgent, type FirmwareEngine } from "./config.ts";
 import { run, runAsync } from "./exec.ts";
 import { generateNative } from "./native.ts";
+import { generateModels, type FirmwareModel } from "./models.ts";
+import { firmwareKeys } from "./keys.ts";
 import { FirmwareBuildError, targetFor } from "./targets.ts";
 import { wasm3Sources } from "./wasm3.ts";
+import { generateAgentsPartition, type AgentsPartitionOptions } from "./agents-partition.ts";
 
 export interface AgentInput {
   name: string;
@@ -32,6 +35,18 @@ export interface FirmwareBuildOptions {
   deviceId?: string;
   site?: string;
   seed?: number;
+  /** with link: seal what the agents publish and open what arrives (default true); keys: keys.ts */
+  sealed?: boolean;
+  /** this device's Ed25519 seed (64 hex digits); default: derived from `seed` as the simulator does */
+  keyFile?: string;
+  /** JSON { device id: public key hex } of senders to trust beyond the simulator's derived keys */
+  trustFile?: string;
+  /** the first envelope's seq - 1 (default: the build's time in seconds) */
+  seqBase?: number;
+  /** model name -> .tflite for granted models (default models/<name>.tflite) */
+  models?: Record<string, string>;
+  /** wasm3 agents loaded at boot from an `agents` partition of signed bundles (firmware/ota) */
+  agentsPartition?: AgentsPartitionOptions;
 }
 
 export interface FirmwareBuildResult {
@@ -44,6 +59,8 @@ export interface FirmwareBuildResult {
   board: string;
   agents: { name: string; engine: FirmwareEngine; wasmBytes: number; memoryPages: number }[];
   size: { text: number; data: number; bss: number };
+  /** the models embedded for `model:<name>` grants (empty without any) */
+  models: FirmwareModel[];
 }
 
 export const DEFAULT_EVENTS = 100;
@@ -102,10 +119,10 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
     throw new FirmwareBuildError(`the agents need ${memoryBytes} bytes of linear memory; ${board.name} gives agents ${board.agentMemoryBytes}`);
 
   const fw = path.join(root, "firmware");
-  const sources = [...cFiles(path.join(fw, "runtime")), ...cFiles(path.join(root, target.portDir))];
+  const sources = [...cFiles(path.join(fw, "runtime")), ...cFiles(path.join(fw, "crypto")), ...cFiles(path.join(root, target.portDir))];
   const parent = path.dirname(path.join(root, target.portDir));
   sources.push(...cFiles(parent)); // family-wide files (startup)
-  const includes = [path.join(fw, "runtime"), path.join(fw, "engines"), gen];
+  const includes = [path.join(fw, "runtime"), path.join(fw, "crypto"), path.join(fw, "engines"), gen];
   const defines: string[] = [];
   if (engine === "native") {
     sources.push(...cFiles(path.join(fw, "engines/native")));
@@ -120,6 +137,22 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
     includes.push(path.join(fw, "engines/wasm3"), w3.include);
     defines.push(...w3.defines);
   }
+  // the TinyML core and the granted models (models.ts); wasm2c's bare runtime comes with the native engine
+  const models = await generateModels(root, agents.map((a) => a.manifest), gen, o.models);
+  if (models) {
+    sources.push(...models.sources);
+    if (engine !== "native" && !target.idf) {
+      sources.push(path.join(fw, "engines/native/wasm_rt_bare.c"));
+      includes.push(path.join(fw, "engines/native"), "/usr/src/wasm2c");
+      defines.push("-DWASM_RT_MAX_CALL_STACK_DEPTH=256", "-DWASM_RT_SKIP_SIGNAL_RECOVERY=1");
+    }
+  }
+  const deviceId = o.deviceId ?? `${o.board}-1`;
+  // a linked device seals what its agents publish (envelope.c); the keys come from the build
+  const envelope =
+    o.link && o.sealed !== false
+      ? firmwareKeys({ deviceId, ...(o.keyFile === undefined || o.seed !== undefined ? { seed: o.seed ?? 1 } : {}), ...(o.keyFile !== undefined ? { keyFile: o.keyFile } : {}), ...(o.trustFile !== undefined ? { trustFile: o.trustFile } : {}), ...(o.seqBase !== undefined ? { seqBase: o.seqBase } : {}) })
+      : undefined;
   const configPath = path.join(gen, "colony_config.c");
   writeFileSync(
     configPath,
@@ -127,17 +160,23 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
       agents,
       {
         board: o.board,
-        deviceId: o.deviceId ?? `${o.board}-1`,
+        deviceId,
         site: o.site ?? "lab",
         maxEvents: o.events,
         clock: o.clock ?? (o.link || target.idf ? "real" : "virtual"),
         link: o.link ?? false,
         seed: o.seed ?? 1,
+        ...(envelope ? { envelope } : {}),
       },
       wasm3Modules,
     ),
   );
   sources.push(configPath);
+  if (o.agentsPartition) {
+    if (engine !== "wasm3") throw new FirmwareBuildError("agents from the agents partition run on wasm3: use --engine wasm3");
+    sources.push(...cFiles(path.join(fw, "ota")), generateAgentsPartition(o.agentsPartition, gen).source);
+    includes.push(path.join(fw, "ota"));
+  }
   if (target.idf)
     return {
       elf: "",
@@ -146,6 +185,7 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
       board: o.board,
       agents: agents.map((a) => ({ name: a.manifest.name, engine: a.engine, wasmBytes: readFileSync(a.wasmPath).length, memoryPages: a.memoryPages })),
       size: { text: 0, data: 0, bss: 0 },
+      models: models?.models ?? [],
     };
   const elf = path.join(out, `${o.board}.elf`);
   const map = path.join(out, `${o.board}.map`);
@@ -156,7 +196,7 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
   const objects = await Promise.all(
     sources.map(async (src, i) => {
       const obj = path.join(objDir, `${i}-${path.basename(src, ".c")}.o`);
-      await runAsync(target.cc, [...flags, "-c", src, "-o", obj], `compiling ${path.relative(root, src)}`);
+      await runAsync(target.cc, [...flags, ...(models?.flags.get(src) ?? []), "-c", src, "-o", obj], `compiling ${path.relative(root, src)}`);
       return obj;
     }),
   );
@@ -170,5 +210,6 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
     board: o.board,
     agents: agents.map((a) => ({ name: a.manifest.name, engine: a.engine, wasmBytes: readFileSync(a.wasmPath).length, memoryPages: a.memoryPages })),
     size,
+    models: models?.models ?? [],
   };
 }

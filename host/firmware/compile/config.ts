@@ -3,6 +3,7 @@
 // static arena sized from the manifest (linear memory, state store).
 import type { Manifest } from "../../kernel/index.ts";
 import { CAPABILITY_GROUPS } from "../../kernel/index.ts";
+import { envelopeSource, type FirmwareKeys } from "./keys.ts";
 
 export type FirmwareEngine = "native" | "wasm3";
 
@@ -23,6 +24,8 @@ export interface FirmwareSettings {
   clock: "virtual" | "real";
   link: boolean;
   seed: number;
+  /** seal and open what crosses the link (envelope.c); absent: bodies cross as they are */
+  envelope?: FirmwareKeys;
 }
 
 /** Bytes the state store needs beyond the values: per-record header and key. */
@@ -89,11 +92,13 @@ export function configSource(agents: readonly FirmwareAgent[], s: FirmwareSettin
       `};`,
     );
   }
+  if (s.envelope) out.push(envelopeSource(s.envelope));
   out.push(
     `static colony_agent_t agents[${Math.max(1, agents.length)}] = {${agents.map((a) => `{.spec = &${a.cname}_spec}`).join(", ")}};`,
     "const colony_config_t colony_config = {",
     `  ${cstr(s.board)}, ${cstr(s.deviceId)}, ${cstr(s.site)}, ${s.maxEvents}u,`,
     `  ${s.clock === "real" ? "COLONY_CLOCK_REAL" : "COLONY_CLOCK_VIRTUAL"}, ${s.seed >>> 0}u, ${s.link ? 1 : 0}, agents, ${agents.length},`,
+    `  ${s.envelope ? "&colony_envelope" : "0"},`,
     "};",
     "",
   );

@@ -7,3 +7,8 @@ export { hasTool } from "./exec.ts";
 export { wasm3Dir } from "./wasm3.ts";
 export { firmwareSizes, sizesFromMap } from "./sizes.ts";
 export type { PartSize } from "./sizes.ts";
+export { generateModels, grantedModels, modelFile } from "./models.ts";
+export type { FirmwareModel, FirmwareModelFiles } from "./models.ts";
+export { firmwareKeys, envelopeSource } from "./keys.ts";
+export type { FirmwareKeys, FirmwareKeyOptions } from "./keys.ts";
+export { generateAgentsPartition, type AgentsPartitionOptions } from "./agents-partition.ts";

@@ -53,7 +53,7 @@ export function sizesFromMap(mapText: string, partOf: (file: string) => string):
   return parts;
 }
 
-/** The parts of a Colony firmware: runtime, engine, port, libc, config and one per agent. */
+/** The parts of a Colony firmware: runtime, engine, port, libc, config, one per agent, the model core and one per model. */
 export function firmwareSizes(mapFile: string, objectsFile: string, root: string): Map<string, PartSize> {
   const objects: { source: string; object: string }[] = JSON.parse(readFileSync(objectsFile, "utf8"));
   const bySource = new Map(objects.map((o) => [o.object, o.source]));
@@ -63,11 +63,15 @@ export function firmwareSizes(mapFile: string, objectsFile: string, root: string
     if (!src) return "libc"; // archive members and the toolchain's start files
     if (src.startsWith(path.join(fw, "runtime"))) return "runtime";
     if (src.startsWith(path.join(fw, "engines"))) return "engine";
+    if (src.startsWith(path.join(fw, "crypto"))) return "crypto";
     if (src.startsWith(path.join(root, "boards"))) return "port";
     const base = path.basename(src, ".c");
     if (base === "colony_config") return "config";
     const agent = /^a_(.+?)(_glue)?$/.exec(base);
     if (agent) return `agent:${agent[1]}`;
+    if (base === "model_core" || base === "model_glue") return "model core";
+    const model = /^mdl_(.+)$/.exec(base);
+    if (model) return `model:${model[1]}`;
     return "wasm3";
   });
 }

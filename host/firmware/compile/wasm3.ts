@@ -18,6 +18,11 @@ export function wasm3Sources(): { sources: string[]; include: string; defines: s
     // the interpreter's core only: no WASI, tracer or libc bindings
     sources: readdirSync(src).filter((f) => f.endsWith(".c") && !f.startsWith("m3_api_")).sort().map((f) => path.join(src, f)),
     include: src,
-    defines: ["-Dd_m3HasWASI=0", "-Dd_m3HasTracer=0", "-Dd_m3LogOutput=0", "-Wno-unused-parameter", "-Wno-sign-compare"],
+    defines: [
+      "-Dd_m3HasWASI=0", "-Dd_m3HasTracer=0", "-Dd_m3LogOutput=0", "-Wno-unused-parameter", "-Wno-sign-compare",
+      // wasm3 allocates through calloc/realloc/free (m3_core.c only): they go to the engine's
+      // static pool (firmware/engines/wasm3/heap.c), so no C heap is linked and a restart reuses it
+      "-DCOLONY_WASM3_POOL=1", "-Dcalloc=colony_w3_calloc", "-Drealloc=colony_w3_realloc", "-Dfree=colony_w3_free",
+    ],
   };
 }

@@ -9,6 +9,7 @@
 #include "colony.h"
 #include "link.h"
 #include "port.h"
+#include "hex.h"
 
 static uint8_t in[4096];
 static uint32_t in_len, in_pos;
@@ -42,15 +43,6 @@ static const colony_agent_spec_t spec = {"hb", "1.0.0", 0, 0, 0, 0, 0, 0, 0, pub
 static colony_agent_t agents[1] = {{.spec = &spec}};
 const colony_config_t colony_config = {"host", "dev-1", "lab", 0, COLONY_CLOCK_VIRTUAL, 1, 1, agents, 1};
 
-static uint32_t unhex(const char *h, uint8_t *out, uint32_t cap) {
-  uint32_t n = 0;
-  for (; h[0] && h[1] && n < cap; h += 2) {
-    unsigned v;
-    sscanf(h, "%2x", &v);
-    out[n++] = (uint8_t)v;
-  }
-  return n;
-}
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "cbor") == 0) {

@@ -1,0 +1,21 @@
+/* The firmware's side of the `agents` partition (boot.c): what the build generates
+ * (host/firmware/compile/agents-partition.ts) and what the engines ask at boot. */
+#ifndef COLONY_OTA_BOOT_H
+#define COLONY_OTA_BOOT_H
+#include <stdint.h>
+
+/* generated: the image `colony flash` writes, the partition's memory, and the layout */
+extern const uint8_t colony_agents_image[];
+extern const uint32_t colony_agents_image_len;
+extern uint8_t colony_agents_part[];
+extern const uint32_t colony_agents_part_len;
+extern const uint32_t colony_agents_slot_size;
+/* generated: the site's trusted publisher keys */
+extern const uint8_t colony_ota_trusted[][32];
+extern const uint32_t colony_ota_ntrusted;
+
+/* The module an agent runs from its active slot: 1 and *wasm, *len set; 0 when the
+ * partition has none for it (the engine then runs the module compiled in). The first call
+ * boots the partition. */
+int colony_ota_module(const char *agent, const uint8_t **wasm, uint32_t *len);
+#endif
