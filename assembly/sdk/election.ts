@@ -10,9 +10,6 @@ import { Message, bus } from "./bus";
 import { clock } from "./clock";
 import { random } from "./random";
 
-export const LEADER_CLAIM = "leader.claim";
-export const LEADER_RESIGN = "leader.resign";
-
 export class Election {
   term: i64 = 0;
   /** The leader's device id ("" when none is known). */
@@ -53,7 +50,7 @@ export class Election {
   stop(): void {
     this.running = false;
     for (let i = 0; i < 3; i++) clock.cancel(this.timerBase + i);
-    if (this.leading) bus.publish(this.topic, bus.body().str("kind", LEADER_RESIGN).str("role", this.role).int("term", this.term).str("leader", "$device"), 1);
+    if (this.leading) bus.publish(this.topic, bus.body().str("kind", "leader.resign").str("role", this.role).int("term", this.term).str("leader", "$device"), 1);
     this.leading = false;
   }
 
@@ -93,11 +90,11 @@ export class Election {
     const term = b.int("term", -1);
     if (b.str("role") != this.role || term < 0 || leader.length == 0 || leader != from || !this.running) return true;
     const kind = b.str("kind");
-    if (kind == LEADER_RESIGN) {
+    if (kind == "leader.resign") {
       if (term == this.term && leader == this.leader && !this.leading) this.leaderLost();
       return true;
     }
-    if (kind != LEADER_CLAIM) return true;
+    if (kind != "leader.claim") return true;
     const better = term > this.term || (term == this.term && (this.leader.length == 0 || leader <= this.leader));
     if (!better) {
       // A stale or losing claim: if we lead, remind the claimant with our own claim.
@@ -134,7 +131,7 @@ export class Election {
   private renew(): void {
     if (!this.running || !this.leading) return;
     this.lastRenewal = clock.now();
-    bus.publish(this.topic, bus.body().str("kind", LEADER_CLAIM).str("role", this.role).int("term", this.term).str("leader", "$device").int("lease", this.lease), 1);
+    bus.publish(this.topic, bus.body().str("kind", "leader.claim").str("role", this.role).int("term", this.term).str("leader", "$device").int("lease", this.lease), 1);
     clock.after(max(1, this.lease / 3), this.timerBase + 2);
   }
 }

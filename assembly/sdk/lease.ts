@@ -9,10 +9,6 @@ import { CborWriter } from "./cbor";
 import { clock } from "./clock";
 import { publishBytes } from "./presence";
 
-export const LEASE_ACQUIRE = "lease.acquire";
-export const LEASE_RELEASE = "lease.release";
-export const LEASE_STATE = "lease.state";
-
 /** Wants a resource: acquires when free, renews while wanted, releases on request. Timer `timerId` renews. */
 export class LeaseClient {
   me: string = "";
@@ -49,7 +45,7 @@ export class LeaseClient {
     clock.cancel(this.timerId);
     this.heldUntil = -1;
     this.changes++;
-    bus.publish(this.topic + "/req", bus.body().str("kind", LEASE_RELEASE).str("resource", this.resource), 1);
+    bus.publish(this.topic + "/req", bus.body().str("kind", "lease.release").str("resource", this.resource), 1);
   }
 
   onTimer(id: i32): bool {
@@ -63,7 +59,7 @@ export class LeaseClient {
     if (msg.topic != this.topic) return false;
     const b = msg.body;
     if (this.me.length == 0) this.me = b.str("me");
-    if (b.str("kind") != LEASE_STATE || b.str("resource") != this.resource || !b.has("fence")) return true;
+    if (b.str("kind") != "lease.state" || b.str("resource") != this.resource || !b.has("fence")) return true;
     const fence = b.int("fence");
     const until = b.f64("until");
     const holder = b.str("holder"); // null (free) reads as ""
@@ -85,7 +81,7 @@ export class LeaseClient {
   }
 
   private request(): void {
-    bus.publish(this.topic + "/req", bus.body().str("kind", LEASE_ACQUIRE).str("resource", this.resource).int("ttl", this.ttl).f64("asked", clock.now()), 1);
+    bus.publish(this.topic + "/req", bus.body().str("kind", "lease.acquire").str("resource", this.resource).int("ttl", this.ttl).f64("asked", clock.now()), 1);
   }
 }
 
@@ -129,7 +125,7 @@ export class LeaseServer {
     const now = clock.now();
     const free = this.holder.length == 0 || now >= this.until;
     const kind = b.str("kind");
-    if (kind == LEASE_ACQUIRE) {
+    if (kind == "lease.acquire") {
       const ttl = min(b.f64("ttl"), <f64>this.maxTtl);
       if (!(ttl > 0) || from.length == 0) return true;
       if (free || this.holder == from) {
@@ -140,7 +136,7 @@ export class LeaseServer {
         clock.after(max(1, <i32>Math.ceil(ttl)), this.timerId);
       }
       this.publish(); // granted, renewed, or "taken by someone else"
-    } else if (kind == LEASE_RELEASE && from == this.holder && from.length > 0) {
+    } else if (kind == "lease.release" && from == this.holder && from.length > 0) {
       this.holder = "";
       this.until = now;
       this.publish();
@@ -152,7 +148,7 @@ export class LeaseServer {
     // Written with the CBOR writer: a free lease's holder is null on the wire, which Body cannot say.
     const w = new CborWriter();
     w.mapHead(6);
-    w.text("kind").text(LEASE_STATE);
+    w.text("kind").text("lease.state");
     w.text("resource").text(this.resource);
     w.text("holder");
     if (this.holder.length > 0) w.text(this.holder);

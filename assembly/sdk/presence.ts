@@ -12,11 +12,6 @@ import { clock } from "./clock";
 import { CborReader, CborType, CborWriter } from "./cbor";
 import { state } from "./state";
 
-export const PRESENCE_BEAT = "presence.beat";
-export const PRESENCE_GONE = "presence.gone";
-export const PRESENCE_TOPIC = "coord/presence/$device";
-export const PRESENCE_FILTER = "coord/presence/+";
-
 /** Publishes raw CBOR bytes (a body Body cannot build, e.g. an array of text); false if refused. */
 export function publishBytes(topic: string, body: Uint8Array, qos: i32): bool {
   const t = String.UTF8.encode(topic);
@@ -83,7 +78,7 @@ export class Presence {
   start(): void {
     this.epoch = <i64>state.getF64("presence.epoch", 0) + 1;
     state.setF64("presence.epoch", <f64>this.epoch);
-    bus.subscribe(PRESENCE_FILTER);
+    bus.subscribe("coord/presence/+");
     this.running = true;
     this.beat();
     clock.every(max(1, this.every / 2), this.timerId);
@@ -95,17 +90,17 @@ export class Presence {
     clock.cancel(this.timerId);
     const w = new CborWriter();
     w.mapHead(3);
-    w.text("kind").text(PRESENCE_GONE);
+    w.text("kind").text("presence.gone");
     w.text("epoch").int(this.epoch);
     w.text("why").text("leave");
-    publishBytes(PRESENCE_TOPIC, w.toBytes(), 1);
+    publishBytes("coord/presence/$device", w.toBytes(), 1);
   }
 
   /** Publishes the state now (else it goes with the next beat). */
   beat(): void {
     const w = new CborWriter();
     w.mapHead(4);
-    w.text("kind").text(PRESENCE_BEAT);
+    w.text("kind").text("presence.beat");
     w.text("epoch").int(this.epoch);
     w.text("every").int(this.every);
     w.text("state").mapHead(4);
@@ -115,7 +110,7 @@ export class Presence {
     for (let i = 0; i < this.capabilities.length; i++) w.text(unchecked(this.capabilities[i]));
     w.text("position").arrayHead(this.position.length);
     for (let i = 0; i < this.position.length; i++) w.f64(unchecked(this.position[i]));
-    publishBytes(PRESENCE_TOPIC, w.toBytes(), 1);
+    publishBytes("coord/presence/$device", w.toBytes(), 1);
   }
 
   /** Live peers (not this device). */
@@ -159,7 +154,7 @@ export class Presence {
     if (from.length == 0 || from == this.me) return true;
     const kind = b.str("kind");
     let p = this.peer(from);
-    if (kind == PRESENCE_BEAT) {
+    if (kind == "presence.beat") {
       const epoch = b.int("epoch", -1);
       const s = b.map("state");
       if (epoch < 0 || !s.has("battery")) return true;
@@ -176,7 +171,7 @@ export class Presence {
       p.lastSeen = clock.now();
       if (!p.alive) this.set(p, true, "");
       else this.events.push(new PresenceEvent("update", p, ""));
-    } else if (kind == PRESENCE_GONE) {
+    } else if (kind == "presence.gone") {
       if (p === null || !p.alive || b.int("epoch", -1) != p.epoch) return true;
       this.set(p, false, b.str("why") == "leave" ? "leave" : "will");
     }

@@ -8,10 +8,8 @@ import { Message, bus } from "./bus";
 import { clock } from "./clock";
 import { random } from "./random";
 
-export const CNET_CFP = "cnet/cfp";
-export const CNET_BID = "cnet/bid";
-export const CNET_AWARD = "cnet/award";
-export const CNET_REPLY = "cnet/reply";
+// Topic and kind names are literals where used: a top-level string constant would sit in
+// the data of every agent that imports the SDK, used or not.
 
 /** A fresh identity for this agent's bids and tasks (agents do not know their device's name). */
 export function newId(prefix: string): string {
@@ -41,7 +39,7 @@ export class TaskManager {
     this.bids = [];
     this.contractor = "";
     this.state = "bidding";
-    bus.publish(CNET_CFP, bus.body().str("kind", "cnet.cfp").str("task", this.id).int("round", this.round).str("capability", this.capability).map("spec", this.spec).f64("bidUntil", clock.now() + <f64>this.bidWindowMs), 1);
+    bus.publish("cnet/cfp", bus.body().str("kind", "cnet.cfp").str("task", this.id).int("round", this.round).str("capability", this.capability).map("spec", this.spec).f64("bidUntil", clock.now() + <f64>this.bidWindowMs), 1);
     clock.after(this.bidWindowMs, this.timerBase);
     clock.after(deadlineMs, this.timerBase + 1);
   }
@@ -104,7 +102,7 @@ export class TaskManager {
     }
     this.contractor = best.bidder;
     this.state = "awarded";
-    bus.publish(CNET_AWARD, bus.body().str("kind", "cnet.award").str("task", this.id).int("round", this.round).str("to", best.bidder).f64("cost", best.cost), 1);
+    bus.publish("cnet/award", bus.body().str("kind", "cnet.award").str("task", this.id).int("round", this.round).str("to", best.bidder).f64("cost", best.cost), 1);
   }
 }
 
@@ -125,7 +123,7 @@ export class Contractor {
   }
 
   bid(cfp: Fields, cost: f64, eta: f64): void {
-    bus.publish(CNET_REPLY, bus.body().str("kind", "cnet.bid").str("task", cfp.str("task")).int("round", cfp.int("round")).str("bidder", this.id).f64("cost", cost).f64("eta", eta).str("capability", this.capability), 1);
+    bus.publish("cnet/reply", bus.body().str("kind", "cnet.bid").str("task", cfp.str("task")).int("round", cfp.int("round")).str("bidder", this.id).f64("cost", cost).f64("eta", eta).str("capability", this.capability), 1);
   }
 
   /** The award, if this message awards a task to this contractor; answer it with accept() or refuse(). */
@@ -146,7 +144,7 @@ export class Contractor {
 
   /** Turns the last award down (busy with another job): the manager awards the next best bid. */
   refuse(reason: string): void {
-    bus.publish(CNET_REPLY, bus.body().str("reason", reason).str("kind", "cnet.refuse").str("task", this.offered).int("round", this.offeredRound).str("from", this.id), 1);
+    bus.publish("cnet/reply", bus.body().str("reason", reason).str("kind", "cnet.refuse").str("task", this.offered).int("round", this.offeredRound).str("from", this.id), 1);
   }
 
   progress(fraction: f64): void {
@@ -164,6 +162,6 @@ export class Contractor {
   }
 
   private reply(kind: string, body: Body): void {
-    bus.publish(CNET_REPLY, body.str("kind", kind).str("task", this.task).int("round", this.round).str("from", this.id), 1);
+    bus.publish("cnet/reply", body.str("kind", kind).str("task", this.task).int("round", this.round).str("from", this.id), 1);
   }
 }
