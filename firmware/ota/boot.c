@@ -7,14 +7,12 @@
 #include <string.h>
 #include "boot.h"
 #include "device.h"
-#include "flash_ram.h"
 #include "ota.h"
 #include "colony.h"
 #include "port.h"
 #include "engine.h"
 
 #define MAX_AGENTS 8
-#define SECTOR 4096u
 /* how long a new version runs before it is judged: no fault in this window = healthy */
 #define HEALTH_MS 2000u
 
@@ -28,7 +26,6 @@ typedef struct {
 /* the agent executing wasm now (engine_wasm3.c), whose install must wait */
 extern const char *colony_w3_current_agent;
 
-static colony_ram_flash_t part;
 static colony_slots_t slots[MAX_AGENTS];
 static boot_module_t modules[MAX_AGENTS];
 static colony_ota_runtime_t runtimes[MAX_AGENTS];
@@ -119,10 +116,12 @@ static void boot(void) {
   policy.ntrusted = colony_ota_ntrusted;
   policy.abi = abi;
   policy.nabi = 1;
-  /* the partition as `colony flash` leaves it: the image, erased flash after it */
-  memcpy(colony_agents_part, colony_agents_image, colony_agents_image_len);
-  memset(colony_agents_part + colony_agents_image_len, 0xff, colony_agents_part_len - colony_agents_image_len);
-  const colony_flash_t *f = colony_ram_flash(&part, colony_agents_part, colony_agents_part_len, SECTOR);
+  /* the partition as `colony flash` left it: the modules image, erased flash after it */
+  const colony_flash_t *f = colony_agents_flash();
+  if (!f) {
+    colony_printf("ota: no agents partition\n");
+    return;
+  }
   for (int i = 0; i < MAX_AGENTS; i++) {
     runtimes[i].ctx = &modules[i];
     runtimes[i].start = start, runtimes[i].snapshot = snapshot, runtimes[i].restore = restore;
@@ -130,7 +129,7 @@ static void boot(void) {
     rts[i] = &runtimes[i];
   }
   count = MAX_AGENTS;
-  colony_ota_reason_t e = colony_agents_boot(f, 0, colony_agents_part_len, colony_agents_slot_size, SECTOR, rts, &policy, slots, &count);
+  colony_ota_reason_t e = colony_agents_boot(f, 0, f->size, colony_agents_slot_size, f->sector, rts, &policy, slots, &count);
   if (e) {
     colony_printf("ota: agents partition refused: %s\n", colony_ota_reason_name(e));
     count = 0;

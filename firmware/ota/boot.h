@@ -3,12 +3,13 @@
 #ifndef COLONY_OTA_BOOT_H
 #define COLONY_OTA_BOOT_H
 #include <stdint.h>
+#include "ota.h"
 
-/* generated: the image `colony flash` writes, the partition's memory, and the layout */
-extern const uint8_t colony_agents_image[];
-extern const uint32_t colony_agents_image_len;
-extern uint8_t colony_agents_part[];
-extern const uint32_t colony_agents_part_len;
+/* The board's `agents` partition: QEMU builds generate it as RAM holding the image
+ * `colony flash` writes (agents-partition.ts); ESP-IDF maps the flash partition
+ * (boards/esp32/main/agents_flash.c). NULL when the board has none. */
+const colony_flash_t *colony_agents_flash(void);
+/* generated: each slot's size (the build sized it from the bundles) */
 extern const uint32_t colony_agents_slot_size;
 /* generated: the site's trusted publisher keys */
 extern const uint8_t colony_ota_trusted[][32];

@@ -174,7 +174,7 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
   sources.push(configPath);
   if (o.agentsPartition) {
     if (engine !== "wasm3") throw new FirmwareBuildError("agents from the agents partition run on wasm3: use --engine wasm3");
-    sources.push(...cFiles(path.join(fw, "ota")), generateAgentsPartition(o.agentsPartition, gen).source);
+    sources.push(...cFiles(path.join(fw, "ota")), generateAgentsPartition({ ...o.agentsPartition, inFlash: target.idf ?? false }, gen).source);
     includes.push(path.join(fw, "ota"));
   }
   if (target.idf)
