@@ -252,7 +252,7 @@ int32_t colony_envelope_bus_body(const colony_opened_t *o, const uint8_t **data,
   const uint8_t *kind = o->kind, *body = o->body;
   uint32_t kn = o->kn, bn = o->bn;
   uint8_t major; uint64_t count;
-  /* bus.msg: { agent: text, data: bytes } (host/net/busport.ts) */
+  /* bus.msg: { agent: text, data: bytes } (host/coordination/agentport.ts) */
   if (kn != sizeof BUS_KIND - 1 || memcmp(kind, BUS_KIND, kn) != 0) { refused++; says(&why, "not-bus-msg: kind "); say(&why, (const char *)kind, kn); return COLONY_EINVALID; }
   rd_t b = {body, bn, 0};
   uint8_t got = 0;

@@ -1,5 +1,5 @@
 // The kernel's BusPort for a device whose agents take part in the coordination protocols.
-// Agent topics travel as SealedBusPort sends them (kind "bus.msg", body { agent, data }).
+// Agent topics travel as kind "bus.msg", body { agent, data } (docs/protocol.md).
 // On coord/ topics an agent speaks the protocols of this folder byte for byte: its CBOR map
 // names the envelope kind in `kind`, and the rest of the map is the envelope body, so a host
 // Presence, Election or LeaseServer cannot tell an AssemblyScript peer from a host one.

@@ -11,5 +11,4 @@ export { EmbeddedBroker, type BrokerOptions } from "./broker.ts";
 export { MqttSnGateway, MqttSnClient, type GatewayOptions, type MqttSnClientOptions } from "./mqttsn/index.ts";
 export { createTransport, type TransportSpec } from "./factory.ts";
 export { MqttSnDecodeError } from "./mqttsn/index.ts";
-export { SealedBusPort, BUS_KIND, type SealedBusPortOptions } from "./busport.ts";
 export { SealedInbox } from "./inbox.ts";

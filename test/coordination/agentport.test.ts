@@ -22,7 +22,7 @@ describe("CoordBusPort", () => {
     expect([e.leader, e.term]).toEqual(["dev-a", 4]);
   });
 
-  it("delivers protocol envelopes to agents as maps with kind, from and me, and agent messages as SealedBusPort does", async () => {
+  it("delivers protocol envelopes to agents as maps with kind, from and me, and agent messages as bus.msg bodies", async () => {
     const f = asFleet();
     const a = await f.node("dev-a");
     const b = await f.node("dev-b");

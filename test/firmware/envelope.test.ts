@@ -31,7 +31,7 @@ function harness(lines: string[], opts: { prefix?: string | null; seqBase?: numb
   return execFileSync(BIN, args, { input: lines.join("\n") + "\n", encoding: "utf8" }).trim().split("\n");
 }
 
-/** A bus.msg envelope as host/net's SealedBusPort seals it. */
+/** A bus.msg envelope as the host's CoordBusPort seals it. */
 function busMsg(sealer: Sealer, agent: string, data: Uint8Array): Uint8Array {
   return sealer.seal("bus.msg", { agent, data });
 }

@@ -35,7 +35,7 @@ describe.skipIf(missing.length > 0)("the QEMU device on the fleet, signed", () =
   let network: Network;
   let sim: BusPort;
   let raw: MqttSnClient; // the host side's own client, for what no honest device sends
-  // what the simulated device hears (opened and verified by its SealedBusPort); each test starts them afresh
+  // what the simulated device hears (opened and verified by its CoordBusPort); each test starts them afresh
   let beats: BusMessage[] = [];
   let acks: BusMessage[] = [];
   let anomalyWire: Uint8Array[] = [];
@@ -98,7 +98,7 @@ describe.skipIf(missing.length > 0)("the QEMU device on the fleet, signed", () =
     expect(run.stdout).toMatch(/act responder valve0 /);
     expect(run.stdout).toMatch(/envelope: dropped on event\/anomaly: replay: sim-1#\d+ already seen/);
     expect(run.stdout).toMatch(/envelope: dropped on event\/anomaly: bad-signature: sim-1#1001 does not verify/);
-    // simulated device side: its SealedBusPort verified the firmware's signatures (nothing refused)
+    // simulated device side: its CoordBusPort verified the firmware's signatures (nothing refused)
     await new Promise((r) => setTimeout(r, 300));
     expect(network.refused()).toEqual({});
     expect(beats.length).toBeGreaterThanOrEqual(1);
