@@ -10,8 +10,9 @@ export function mqttsnTransport(client: MqttSnClient): OtaTransport {
     // While the client sleeps or the link is down, the client holds QoS 1 messages in its
     // store-and-forward queue and sends them in order once it is active again.
     publish: (topic, payload, o) => client.publish(topic, payload, { qos: o.qos, retain: o.retain ?? false }),
-    // Each SUBSCRIBE makes the broker re-send retained messages on the filter (MQTT 3.1.1
-    // §3.8.4) through the gateway; the client hands every message to each matching handler.
+    // The first SUBSCRIBE of a filter brings the broker's retained messages on it (MQTT 3.1.1
+    // §3.8.4) through the gateway (its broker connection does not send a filter it already
+    // holds again); the client hands every message to each matching handler.
     subscribe: async (filter, handler) => client.subscribe(filter, (topic, payload) => handler(topic, payload)),
   };
 }
