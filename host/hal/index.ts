@@ -1,6 +1,7 @@
 export { Rng, hashString, seededRandom } from "./rng.ts";
 export { WaveformSensor } from "./sensor.ts";
 export type { SensorSource, SensorFault, WaveformSpec } from "./sensor.ts";
+export { ShapedSensor, shapeValue, type SensorShape, type ShapedSpec } from "./shaped.ts";
 export { RecordingActuator } from "./actuator.ts";
 export type { ActuatorSink, ActuatorCommand } from "./actuator.ts";
 export { GridMap } from "./grid.ts";

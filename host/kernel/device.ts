@@ -29,6 +29,8 @@ export interface DeviceOptions {
   trace?: TraceSink;
   /** put the decoded body of publishes on these topic filters into the trace (for reports) */
   traceBodies?: string[];
+  /** but not of publishes on these (a big fleet's chatter, counted rather than kept) */
+  traceBodiesExcept?: string[];
 }
 
 export class Device implements DeviceServices {
@@ -46,6 +48,7 @@ export class Device implements DeviceServices {
   private readonly bus: BusPort;
   private readonly sink?: TraceSink;
   private readonly traceBodies: string[];
+  private readonly traceBodiesExcept: string[];
   private seq = 0;
   /** bytes this device sent and received on the bus (bodies and topics) */
   bytesOut = 0;
@@ -65,6 +68,7 @@ export class Device implements DeviceServices {
     this.models = o.models;
     this.sink = o.trace;
     this.traceBodies = o.traceBodies ?? [];
+    this.traceBodiesExcept = o.traceBodiesExcept ?? [];
   }
 
   /** Linear memory promised to installed agents. */
@@ -103,7 +107,7 @@ export class Device implements DeviceServices {
     this.seq++;
     this.bytesOut += body.length + topic.length;
     const data: Record<string, unknown> = { topic, bytes: body.length };
-    if (this.sink && this.traceBodies.some((f) => topicMatches(f, topic))) {
+    if (this.sink && this.traceBodies.some((f) => topicMatches(f, topic)) && !this.traceBodiesExcept.some((f) => topicMatches(f, topic))) {
       try {
         data.body = cborDecode(body);
       } catch {

@@ -114,9 +114,18 @@ export function parseManifest(json: string, source: string): Manifest {
   try {
     raw = JSON.parse(json);
   } catch (e) {
-    throw new ManifestError(source, [`not valid JSON: ${(e as Error).message}`]);
+    throw new ManifestError(source, [`not valid JSON at ${jsonErrorPlace(json, (e as Error).message)}: ${(e as Error).message.replace(/ in JSON at position \d+.*$/, "")}`]);
   }
   return validateManifest(raw, source);
+}
+
+/** "line 5, column 3" for a JSON.parse message that gives a position (Node 20 gives only the offset). */
+function jsonErrorPlace(json: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return "the end of the file";
+  const before = json.slice(0, Number(m[1]));
+  const line = before.split("\n").length;
+  return `line ${line}, column ${before.length - before.lastIndexOf("\n")}`;
 }
 
 /** Whether the manifest grants a capability group (wholly or for some name). */

@@ -69,10 +69,14 @@ export class VirtualClock implements Clock {
     if (handle > 0 && handle <= this.seq) this.cancelled.add(handle);
   }
 
-  /** Run every event up to and including time `until`; the clock ends at `until`. */
-  runUntil(until: number, shouldStop: () => boolean = () => false): void {
+  /**
+   * Run every event up to and including time `until`; the clock ends at `until`.
+   * `shouldStop` is asked before each event: when it says true the run pauses there
+   * (the clock stays at the last event run) and the result is false; true means `until` was reached.
+   */
+  runUntil(until: number, shouldStop: () => boolean = () => false): boolean {
     while (this.heap.length > 0 && this.heap[0]!.at <= until) {
-      if (shouldStop()) return;
+      if (shouldStop()) return false;
       const e = this.pop();
       if (this.cancelled.delete(e.seq)) continue;
       this.time = e.at;
@@ -80,6 +84,7 @@ export class VirtualClock implements Clock {
       e.fn();
     }
     this.time = Math.max(this.time, until);
+    return true;
   }
 
   /** Run until no events remain or `limit` events ran. */

@@ -17,5 +17,7 @@ export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms.toFixed(0)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(3)} s`;
   const m = Math.floor(ms / 60_000);
-  return `${m}m${((ms % 60_000) / 1000).toFixed(3).padStart(6, "0")}s`;
+  const rest = ms % 60_000;
+  // whole seconds read as "2m05s", others keep the milliseconds: "2m05.250s"
+  return rest % 1000 === 0 ? `${m}m${String(rest / 1000).padStart(2, "0")}s` : `${m}m${(rest / 1000).toFixed(3).padStart(6, "0")}s`;
 }

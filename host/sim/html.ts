@@ -5,10 +5,17 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { formatMs } from "./duration.ts";
+import { agentGroups, batteryBands, deviceGroups, round } from "./aggregate.ts";
+import { shortBody } from "./body-text.ts";
 import type { SimResult } from "./runner.ts";
 import type { Scenario } from "./scenario.ts";
-import { taskStories } from "./tasks.ts";
-import { timelineLines } from "./report.ts";
+import { taskStories, type TaskStory } from "./tasks.ts";
+import { detailed, realTimeFactor, timelineLines } from "./report.ts";
+
+/** Tasks told as prose in a big run's report (every one with --detail). */
+const STORIES_SHOWN = 20;
+/** Devices drawn with their own line (path, battery) before the report switches to bands and dots. */
+const LINES_SHOWN = 12;
 
 const require = createRequire(import.meta.url);
 
@@ -21,30 +28,54 @@ function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, "\\u003c");
 }
 
-export function htmlReport(sc: Scenario, r: SimResult): string {
+export interface HtmlOptions {
+  /** every agent, device and task, however big the run */
+  detail?: boolean;
+}
+
+export function htmlReport(sc: Scenario, r: SimResult, o: HtmlOptions = {}): string {
   const echarts = readFileSync(require.resolve("echarts/dist/echarts.min.js"), "utf8");
+  const detail = detailed(r, o.detail);
   const tasks = taskStories(r.trace);
   const topics = new Map<string, number>();
   for (const e of r.trace) if (e.type === "publish" && typeof e.data?.topic === "string") topics.set(e.data.topic, (topics.get(e.data.topic) ?? 0) + 1);
+  const lines = detail || r.devices.length <= LINES_SHOWN;
+  const moving = r.devices.filter((d) => d.travelledM > 0).slice(0, LINES_SHOWN);
+  const groups = agentGroups(r.agents);
   const data = {
     map: sc.map ?? null,
     assets: sc.assets.map((a) => ({ id: a.id, position: a.position })),
-    devices: r.devices.map((d) => ({ id: d.id, board: d.board, samples: d.samples, energy: d.energy })),
-    agents: r.agents.map((a) => ({ name: `${a.device}/${a.agent}`, fuel: a.metrics.events ? Math.round(a.metrics.fuelUsed / a.metrics.events) : 0, maxFuel: a.metrics.fuelMaxPerEvent, memory: a.metrics.memoryBytes })),
+    // a line per device while they fit on a chart, else paths of the first movers and a dot per device
+    devices: (lines ? r.devices : moving).map((d) => ({ id: d.id, board: d.board, samples: d.samples })),
+    dots: lines ? [] : r.devices.map((d) => [d.position[0], d.position[1], d.id]),
+    bands: lines ? [] : batteryBands(r.devices),
+    agents: detail
+      ? r.agents.map((a) => ({ name: `${a.device}/${a.agent}`, fuel: a.metrics.events ? Math.round(a.metrics.fuelUsed / a.metrics.events) : 0, maxFuel: a.metrics.fuelMaxPerEvent, memory: a.metrics.memoryBytes }))
+      : groups.map((g) => ({ name: `${g.agent} (x${g.count})`, fuel: g.fuelPerEvent, maxFuel: g.maxFuel, memory: g.memoryKiB * 1024 })),
     topics: [...topics.entries()].sort((a, b) => b[1] - a[1]),
-    tasks,
+    scores: scoreSeries(r),
+    // what the Gantt chart draws: the bids are told in the prose, not shipped to the page
+    tasks: (detail ? tasks : tasks.slice(0, 200)).map(({ bids: _bids, result: _result, ...t }) => t),
     duration: r.simulatedMs,
   };
   const passed = r.expectations.filter((e) => e.ok).length;
   const rows = (cells: string[][]) => cells.map((c) => `<tr>${c.map((x) => `<td>${x}</td>`).join("")}</tr>`).join("\n");
-  const story = tasks
-    .map((t) => {
-      const bids = t.bids.map((b) => `${escapeHtml(b.device)} bid cost ${b.cost.toFixed(1)}, ETA ${formatMs(b.eta)}`).join("; ") || "no bids";
-      return `<li><b>${escapeHtml(t.task)}</b> (${escapeHtml(t.capability)}) announced by ${escapeHtml(t.manager)} at ${formatMs(t.announcedAt)}, ${t.rounds} round(s). Bids: ${bids}. ${
-        t.contractorDevice ? `Awarded to <b>${escapeHtml(t.contractorDevice)}</b> at ${formatMs(t.awardedAt!)}.` : "Not awarded."
-      } ${t.doneAt !== undefined ? `Done at ${formatMs(t.doneAt)}: ${escapeHtml(JSON.stringify(t.result))}.` : ""} ${t.confirmedAt !== undefined ? `Confirmed at ${formatMs(t.confirmedAt)}.` : ""}</li>`;
-    })
-    .join("\n");
+  const told = detail ? tasks : tasks.slice(0, STORIES_SHOWN);
+  const story = told.map((t) => taskProse(t, detail)).join("\n") + (told.length < tasks.length ? `\n<li>… and ${tasks.length - told.length} more tasks (<code>--detail</code> tells every one)</li>` : "");
+  const deviceTable = detail
+    ? `<table><tr><th>device</th><th>board</th><th>travelled</th><th>energy</th><th>battery left</th><th>sent / received</th><th>inferences</th></tr>
+${rows(r.devices.map((d) => [escapeHtml(d.id), escapeHtml(d.board), `${d.travelledM} m`, `${d.energy.totalJ.toFixed(1)} J (motion ${d.energy.motionJ.toFixed(0)}, CPU ${d.energy.cpuJ.toFixed(3)}, radio ${d.energy.radioJ.toFixed(3)}, inference ${d.energy.inferenceJ.toFixed(4)})`, `${(100 * d.energy.level).toFixed(1)} %`, `${d.bytesOut} / ${d.bytesIn} B`, `${d.inferences} (${(d.macs / 1e6).toFixed(1)} M MACs)`]))}
+</table>`
+    : `<p>${r.devices.length} devices, a row per board (<code>--detail</code> lists every device).</p><table><tr><th>board</th><th>devices</th><th>energy mean / max</th><th>battery left min / mean</th><th>sent / received</th><th>inferences</th></tr>
+${rows(deviceGroups(r.devices).map((g) => [escapeHtml(g.board), String(g.count), `${g.energyJ.mean} / ${g.energyJ.max} J`, `${(100 * g.batteryLeft.min).toFixed(1)} / ${(100 * g.batteryLeft.mean).toFixed(1)} %`, `${g.bytesOut} / ${g.bytesIn} B`, String(g.inferences)]))}
+</table>`;
+  const agentTable = detail
+    ? `<table><tr><th>agent</th><th>status</th><th>events</th><th>fuel/event</th><th>max fuel</th><th>memory</th><th>published</th><th>received</th><th>faults</th></tr>
+${rows(r.agents.map((a) => [escapeHtml(`${a.device}/${a.agent}`), a.status, String(a.metrics.events), String(a.metrics.events ? Math.round(a.metrics.fuelUsed / a.metrics.events) : 0), String(a.metrics.fuelMaxPerEvent), `${a.metrics.memoryBytes / 1024} KiB`, String(a.metrics.published), String(a.metrics.received), String(a.metrics.faults)]))}
+</table>`
+    : `<p>${r.agents.length} agents, a row per agent (<code>--detail</code> lists every one).</p><table><tr><th>agent</th><th>count</th><th>status</th><th>events</th><th>fuel/event (mean)</th><th>max fuel</th><th>memory</th><th>published</th><th>received</th><th>faults</th></tr>
+${rows(groups.map((g) => [escapeHtml(g.agent), String(g.count), escapeHtml(Object.entries(g.status).map(([k, v]) => `${v} ${k}`).join(", ")), String(g.events), String(g.fuelPerEvent), String(g.maxFuel), `${g.memoryKiB} KiB`, String(g.published), String(g.received), String(g.faults)]))}
+</table>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(sc.name)}: Colony scenario report</title>
 <style>
@@ -57,12 +88,13 @@ table{border-collapse:collapse;width:100%;font-size:13px} td,th{border-bottom:1p
 pre{background:#f7f7f7;padding:10px;overflow:auto;max-height:420px;font-size:12px}
 </style></head><body>
 <h1>${escapeHtml(sc.name)}</h1>
-<p class="sub">${escapeHtml(sc.description ?? "")}<br>seed ${r.seed}, ${formatMs(r.simulatedMs)} simulated in ${r.wallMs.toFixed(0)} ms (${(r.simulatedMs / Math.max(1, r.wallMs)).toFixed(0)}x real time), ${r.eventsRun} events, ${r.messages.published} messages published, ${r.messages.delivered} delivered (latency p50 ${r.messages.latencyMs.p50} ms, p99 ${r.messages.latencyMs.p99} ms, max ${r.messages.latencyMs.max} ms)${r.stoppedEarly ? ", <b>stopped early</b>" : ""}.</p>
+<p class="sub">${escapeHtml(sc.description ?? "")}<br>seed ${r.seed}, ${formatMs(r.simulatedMs)} simulated in ${formatMs(r.wallMs)} (${realTimeFactor(r)}x real time), ${r.eventsRun} events, ${r.messages.published} messages published, ${r.messages.delivered} delivered (latency p50 ${r.messages.latencyMs.p50} ms, p99 ${r.messages.latencyMs.p99} ms, max ${r.messages.latencyMs.max} ms)${r.stoppedEarly ? ", <b>stopped early</b>" : ""}.</p>
 <h2>Outcome: ${passed} of ${r.expectations.length} expectations met</h2>
 <table>${rows(r.expectations.map((e) => [`<span class="${e.ok ? "pass" : "fail"}">${e.ok ? "PASS" : "FAIL"}</span>`, escapeHtml(e.text), escapeHtml(e.detail)]))}</table>
 ${r.line ? `<h2>Production line</h2><p>${r.line.items} items (${r.line.perMinute}/min); ${r.line.trueDefects} defective, ${r.line.caught} caught, ${r.line.falseAlarms} false alarm(s). Defect flagged to off the line: mean ${formatMs(r.line.removalMs.mean)}, max ${formatMs(r.line.removalMs.max)}; to the quality verdict: mean ${formatMs(r.line.verdictMs.mean)}. Robot utilisation: ${Object.entries(r.line.utilisation).map(([k, v]) => `${escapeHtml(k)} ${(100 * v).toFixed(0)}%`).join(", ")}.</p>` : ""}
 <h2>What the agents negotiated</h2>
 <p>No scheduler assigns work here: a manager agent calls for proposals, contractors bid from their own position and battery, and the best bid wins.</p>
+${tasks.length > STORIES_SHOWN ? `<p>${auctionLine(tasks)}</p>` : ""}
 <ul>${story || "<li>no tasks</li>"}</ul>
 <div class="grid">
 <div id="site" class="chart"></div>
@@ -71,15 +103,12 @@ ${r.line ? `<h2>Production line</h2><p>${r.line.items} items (${r.line.perMinute
 <div id="fuel" class="chart"></div>
 <div id="memory" class="chart"></div>
 <div id="topics" class="chart"></div>
+${data.scores.length ? '<div id="scores" class="chart"></div>' : ""}
 </div>
 <h2>Devices</h2>
-<table><tr><th>device</th><th>board</th><th>travelled</th><th>energy</th><th>battery left</th><th>sent / received</th><th>inferences</th></tr>
-${rows(r.devices.map((d) => [escapeHtml(d.id), escapeHtml(d.board), `${d.travelledM} m`, `${d.energy.totalJ.toFixed(1)} J (motion ${d.energy.motionJ.toFixed(0)}, CPU ${d.energy.cpuJ.toFixed(3)}, radio ${d.energy.radioJ.toFixed(3)}, inference ${d.energy.inferenceJ.toFixed(4)})`, `${(100 * d.energy.level).toFixed(1)} %`, `${d.bytesOut} / ${d.bytesIn} B`, `${d.inferences} (${(d.macs / 1e6).toFixed(1)} M MACs)`]))}
-</table>
+${deviceTable}
 <h2>Agents</h2>
-<table><tr><th>agent</th><th>status</th><th>events</th><th>fuel/event</th><th>max fuel</th><th>memory</th><th>published</th><th>received</th><th>faults</th></tr>
-${rows(r.agents.map((a) => [escapeHtml(`${a.device}/${a.agent}`), a.status, String(a.metrics.events), String(a.metrics.events ? Math.round(a.metrics.fuelUsed / a.metrics.events) : 0), String(a.metrics.fuelMaxPerEvent), `${a.metrics.memoryBytes / 1024} KiB`, String(a.metrics.published), String(a.metrics.received), String(a.metrics.faults)]))}
-</table>
+${agentTable}
 <h2>Timeline</h2>
 <pre>${escapeHtml(timelineLines(r, sc.quiet, 400).join("\n"))}</pre>
 <script>${echarts}</script>
@@ -107,13 +136,16 @@ chart("gantt", {
     return { type: "rect", shape: { x: a[0], y: a[1] - h / 2, width: Math.max(2, b[0] - a[0]), height: h }, style: api.style() };
   } }],
 });
+const bandNames = ["min", "p10", "median", "p90", "max"];
 chart("battery", {
-  title: { text: "Battery level", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { top: 24, type: "scroll" },
-  grid: { top: 60 }, xAxis: { type: "value", axisLabel: { formatter: fmt } }, yAxis: { type: "value", axisLabel: { formatter: (v) => (100 * v).toFixed(0) + "%" } },
-  series: D.devices.map((d) => ({ name: d.id, type: "line", showSymbol: false, data: d.samples.map((s) => [s[0], s[1]]) })),
+  title: { text: D.bands.length ? "Battery level across the fleet" : "Battery level", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { bottom: 0, type: "scroll" },
+  grid: { top: 40, bottom: 50 }, xAxis: { type: "value", axisLabel: { formatter: fmt } }, yAxis: { type: "value", axisLabel: { formatter: (v) => (100 * v).toFixed(0) + "%" } },
+  series: D.bands.length
+    ? bandNames.map((n, i) => ({ name: n, type: "line", showSymbol: false, data: D.bands.map((b) => [b[0], b[i + 1]]) }))
+    : D.devices.map((d) => ({ name: d.id, type: "line", showSymbol: false, data: d.samples.map((s) => [s[0], s[1]]) })),
 });
 chart("fuel", {
-  title: { text: "Fuel per event (mean and max)", textStyle: { fontSize: 14 } }, tooltip: {}, legend: { top: 24 }, grid: { left: 170, top: 60 },
+  title: { text: "Fuel per event (mean and max)", textStyle: { fontSize: 14 } }, tooltip: {}, legend: { bottom: 0 }, grid: { left: 170, top: 40, bottom: 50 },
   xAxis: { type: "log" }, yAxis: { type: "category", data: D.agents.map((a) => a.name) },
   series: [{ name: "mean", type: "bar", data: D.agents.map((a) => Math.max(1, a.fuel)) }, { name: "max", type: "bar", data: D.agents.map((a) => Math.max(1, a.maxFuel)) }],
 });
@@ -123,9 +155,14 @@ chart("memory", {
   series: [{ type: "bar", data: D.agents.map((a) => a.memory / 1024) }],
 });
 chart("topics", {
-  title: { text: "Messages per topic", textStyle: { fontSize: 14 } }, tooltip: {}, grid: { left: 150 },
-  xAxis: { type: "value" }, yAxis: { type: "category", data: D.topics.map((t) => t[0]) },
+  title: { text: "Messages per topic (log scale)", textStyle: { fontSize: 14 } }, tooltip: {}, grid: { left: 150 },
+  xAxis: { type: "log", min: 1 }, yAxis: { type: "category", data: D.topics.map((t) => t[0]) },
   series: [{ type: "bar", data: D.topics.map((t) => t[1]) }],
+});
+if (D.scores.length) chart("scores", {
+  title: { text: "Scores published over time", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { bottom: 0, type: "scroll" },
+  grid: { top: 40, bottom: 50 }, xAxis: { type: "value", axisLabel: { formatter: fmt } }, yAxis: { type: "value" },
+  series: D.scores.map((s) => ({ name: s.name, type: "line", showSymbol: s.points.length < 40, data: s.points })),
 });
 </script>
 </body></html>
@@ -144,8 +181,8 @@ function siteChart(D) {
   return {
     title: { text: "Site plan and paths (metres)", textStyle: { fontSize: 14 } },
     tooltip: {},
-    legend: { top: 24, type: "scroll" },
-    grid: { top: 60 },
+    legend: { bottom: 0, type: "scroll" },
+    grid: { top: 40, bottom: 50 },
     xAxis: { type: "value", min: 0, max: w },
     yAxis: { type: "value", min: 0, max: h },
     series: [
@@ -156,6 +193,41 @@ function siteChart(D) {
       } },
       { name: "assets", type: "scatter", symbol: "diamond", symbolSize: 16, data: D.assets.map((a) => ({ name: a.id, value: a.position })), label: { show: true, formatter: "{b}", position: "right" } },
       ...D.devices.map((d) => ({ name: d.id, type: "line", showSymbol: false, data: d.samples.map((s) => [s[2], s[3]]) })),
+      ...(D.dots.length ? [{ name: "devices (last position)", type: "scatter", symbolSize: 3, data: D.dots.map((p) => ({ name: p[2], value: [p[0], p[1]] })) }] : []),
     ],
   };
 }`;
+
+/** Bids listed per task in a big run's prose: the cheapest, then a count. */
+const BIDS_TOLD = 5;
+
+function taskProse(t: TaskStory, all: boolean): string {
+  const told = all ? t.bids : [...t.bids].sort((a, b) => a.cost - b.cost).slice(0, BIDS_TOLD);
+  const more = t.bids.length - told.length;
+  const bids = (told.map((b) => `${escapeHtml(b.device)} bid cost ${round(b.cost)}, ETA ${formatMs(b.eta)}`).join("; ") || "no bids") + (more > 0 ? `; and ${more} more bids` : "");
+  return `<li><b>${escapeHtml(t.task)}</b> (${escapeHtml(t.capability)}) announced by ${escapeHtml(t.manager)} at ${formatMs(t.announcedAt)}, ${t.rounds} round(s). Bids: ${bids}. ${
+    t.contractorDevice ? `Awarded to <b>${escapeHtml(t.contractorDevice)}</b> at ${formatMs(t.awardedAt!)}.` : "Not awarded."
+  } ${t.doneAt !== undefined ? `Done at ${formatMs(t.doneAt)}: ${escapeHtml(shortBody(t.result, 200))}.` : ""} ${t.confirmedAt !== undefined ? `Confirmed at ${formatMs(t.confirmedAt)}.` : ""}</li>`;
+}
+
+/** One line over all auctions of a big run: how many, bids per auction, time to award. */
+function auctionLine(tasks: readonly TaskStory[]): string {
+  const awarded = tasks.filter((t) => t.awardedAt !== undefined);
+  const waits = awarded.map((t) => t.awardedAt! - t.announcedAt).sort((a, b) => a - b);
+  const q = (p: number) => (waits.length ? waits[Math.min(waits.length - 1, Math.floor(p * waits.length))]! : 0);
+  const bids = tasks.map((t) => t.bids.length);
+  return `${tasks.length} tasks tendered, ${awarded.length} awarded, ${tasks.filter((t) => t.doneAt !== undefined).length} done, ${tasks.filter((t) => t.failedAt !== undefined).length} failed; bids per task mean ${round(bids.reduce((a, b) => a + b, 0) / Math.max(1, bids.length))}, max ${Math.max(0, ...bids)}; time to award p50 ${formatMs(q(0.5))}, p99 ${formatMs(q(0.99))}.`;
+}
+
+/** Every numeric "score" field published, as a line per (device, topic), for the scores chart. */
+function scoreSeries(r: SimResult): { name: string; points: [number, number][] }[] {
+  const series = new Map<string, [number, number][]>();
+  for (const e of r.trace) {
+    const b = e.data?.body as Record<string, unknown> | undefined;
+    if (e.type !== "publish" || !b || typeof b !== "object" || typeof b.score !== "number") continue;
+    const name = `${e.device} ${String(e.data!.topic)}`;
+    if (!series.has(name) && series.size >= LINES_SHOWN) continue;
+    series.set(name, [...(series.get(name) ?? []), [e.t, round(b.score)]]);
+  }
+  return [...series.entries()].map(([name, points]) => ({ name, points }));
+}

@@ -24,6 +24,7 @@ import { createNetwork, latencyStats, type NetworkKind } from "./network.ts";
 import { lineMetrics, type LineMetrics } from "./line-metrics.ts";
 import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
+import { runYielding } from "./yielding.ts";
 import { ModelError } from "../tinyml/index.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
 
@@ -87,9 +88,11 @@ export interface RunOptions {
   /** how devices talk (default "local"); "mqtt" runs in real time */
   network?: NetworkKind;
   brokerUrl?: string;
+  /** keep the decoded body of every publish, the scenario's quiet topics too */
+  detail?: boolean;
 }
 
-/** Topics whose bodies go into the trace, for the report's task and line figures. */
+/** Topics whose bodies always go into the trace, for the report's task and line figures. */
 const REPORTED_TOPICS = ["cnet/#", "event/#", "line/#", "qc/#", "mes/#"];
 
 interface Built {
@@ -127,6 +130,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   const line = sc.line ? new ProductionLine(sc.line, seed) : undefined;
   const hub = sc.models.size > 0 ? new ModelHub(sc.models) : undefined;
   const built: Built[] = [];
+  // bodies of quiet topics are chatter (heartbeats, state vectors): left out unless asked for, but for the reported ones
+  const bodiesLeftOut = opts.detail ? [] : sc.quiet.filter((q) => !REPORTED_TOPICS.some((r) => topicMatches(r, q) || topicMatches(q, r)));
 
   for (const d of sc.devices) {
     const base = d.mobility
@@ -168,7 +173,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     const models =
       hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
     const bus = await net.portFor(d.id);
-    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: REPORTED_TOPICS, ...(models ? { models } : {}) });
+    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["#"], traceBodiesExcept: bodiesLeftOut, ...(models ? { models } : {}) });
     battery = new Battery(d.battery, d.board, device, base, () => models?.energyUj ?? 0);
     if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
     built.push({ device, spec: d, ...(base ? { base } : {}), battery, ...(models ? { models } : {}), recorders, samples: [] });
@@ -195,20 +200,18 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   let nextSample = sampleMs;
   let stoppedEarly = false;
   if (virtual) {
-    for (let t = 0; t < duration; ) {
-      if (opts.shouldStop?.()) {
-        stoppedEarly = true;
-        break;
-      }
+    const stop = opts.shouldStop ?? (() => false);
+    run: for (let t = 0; t < duration; ) {
       t = Math.min(duration, t + slice);
       while (nextSample <= t) {
-        virtual.runUntil(nextSample);
+        if (!(await runYielding(virtual, nextSample, stop))) break run;
         sample();
         nextSample += sampleMs;
       }
-      virtual.runUntil(t);
+      if (!(await runYielding(virtual, t, stop))) break;
       opts.onProgress?.(t, duration);
     }
+    stoppedEarly = virtual.now() < duration;
   } else {
     // real time: the clock runs by itself; wake up to sample, report progress and check for a stop
     const tick = Math.min(sampleMs, 250);

@@ -44,7 +44,11 @@ export interface TfliteModel {
 export function readTflite(bytes: Uint8Array): TfliteModel {
   if (bytes.length < 8) throw new ModelError("corrupt", `not a .tflite file: only ${bytes.length} bytes`);
   const ident = String.fromCharCode(bytes[4]!, bytes[5]!, bytes[6]!, bytes[7]!);
-  if (ident !== "TFL3") throw new ModelError("corrupt", `not a TFLite schema v3 file: identifier "${ident}", expected "TFL3"`);
+  if (ident !== "TFL3") {
+    // a text or binary file's bytes shown as they would print: text quoted, anything else in hex
+    const shown = /^[\x20-\x7e]{4}$/.test(ident) ? `"${ident}"` : `0x${[...bytes.subarray(4, 8)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+    throw new ModelError("corrupt", `not a TFLite schema v3 file: bytes 4..7 are ${shown}, a .tflite file has "TFL3" there`);
+  }
   try {
     return readModel(rootTable(bytes, "Model"));
   } catch (err) {

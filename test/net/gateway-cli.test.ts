@@ -4,7 +4,7 @@ import { MqttSnClient } from "../../host/net/mqttsn/index.ts";
 
 describe("colony gateway", () => {
   it("starts on a UDP port with the embedded broker, serves a client, stops after --duration", async () => {
-    const p = spawn(process.execPath, ["bin/colony.js", "gateway", "--udp", "0", "--duration", "4", "--predefined", "5=colony/s/alarm"], { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, ["bin/colony.js", "gateway", "--udp", "0", "--duration", "4s", "--predefined", "5=colony/s/alarm"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     p.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number>((r) => p.once("exit", (c) => r(c ?? -1)));

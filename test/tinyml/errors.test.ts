@@ -51,7 +51,7 @@ describe("reader", () => {
   });
 
   it("refuses a file that is not a TFLite model", () => {
-    expect(() => compileModel(new TextEncoder().encode("hello world, not a model"))).toThrow(/identifier/);
+    expect(() => compileModel(new TextEncoder().encode("hello world, not a model"))).toThrow(/bytes 4..7 are "o wo", a .tflite file has "TFL3" there/);
   });
 
   it("never lets a raw error escape on corrupted bytes", () => {

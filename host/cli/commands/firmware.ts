@@ -5,16 +5,13 @@ import type { Command } from "commander";
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { CliError } from "../errors.ts";
+import { parseWholeNumber } from "../options.ts";
 import { printJson, reportErrors } from "../output.ts";
 import { AgentSourceError, CompileError } from "../../compile/index.ts";
 import { BoardError, LoadError, ManifestError } from "../../kernel/index.ts";
 import { buildFirmware, DEFAULT_EVENTS, FirmwareBuildError, runQemu, SerialBridge, TARGETS, type FirmwareEngine } from "../../firmware/index.ts";
 
-function int(v: string, what: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`${what} must be a whole number >= ${min}, got "${v}"`);
-  return n;
-}
+const int = (v: string, what: string, min: number): number => parseWholeNumber(v, what, min);
 
 function hostPort(v: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(v);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { CliError } from "../errors.ts";
+import { parseWholeNumber } from "../options.ts";
 import {
   flashEsp32,
   parsePartitionCsv,
@@ -85,8 +86,7 @@ export function register(program: Command): void {
         throw e instanceof CliError ? e : new CliError((e as Error).message);
       }
       for (const i of images) process.stdout.write(`  0x${i.address.toString(16).padStart(6, "0")}  ${String(i.data.length).padStart(8)} B  ${i.name}\n`);
-      const baud = Number(o.baud);
-      if (!Number.isInteger(baud) || baud <= 0) throw new CliError(`--baud must be a positive integer, got "${o.baud}"`);
+      const baud = parseWholeNumber(o.baud, "--baud", 1);
       let r;
       try {
         r = await flashEsp32({ port: o.port, images, baudrate: baud, onProgress: progressBar(), log: o.verbose ? (l) => process.stderr.write(l + "\n") : undefined });

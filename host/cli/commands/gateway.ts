@@ -2,6 +2,7 @@
 // no --broker is given). Runs until SIGINT/SIGTERM or --duration.
 import type { Command } from "commander";
 import { CliError } from "../errors.ts";
+import { parseDurationFlag, parseWholeNumber } from "../options.ts";
 import { EmbeddedBroker, MqttSnGateway } from "../../net/index.ts";
 
 interface GatewayCliOptions {
@@ -17,11 +18,7 @@ interface GatewayCliOptions {
   brokerWills?: boolean;
 }
 
-function int(v: string, what: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${what} must be an integer in ${min}..${max}, got "${v}"`);
-  return n;
-}
+const int = parseWholeNumber;
 
 function predefined(list: string[]): Record<number, string> {
   const out: Record<number, string> = {};
@@ -52,7 +49,7 @@ export function register(program: Command): void {
     .option("--advertise <host:port...>", "send ADVERTISE to these UDP addresses", [])
     .option("--advertise-every <s>", "ADVERTISE interval T_ADV in seconds", "900")
     .option("--broker-wills", "register each client's will with the broker as its connection's MQTT will, so the broker publishes it even if the gateway dies")
-    .option("--duration <s>", "stop after this many seconds")
+    .option("--duration <d>", "stop after this long, with a unit: 30s, 10m, 2h")
     .action(async (o: GatewayCliOptions) => {
       // Check every option before starting anything.
       const settings = {
@@ -65,7 +62,7 @@ export function register(program: Command): void {
         brokerWills: o.brokerWills === true,
         log: (l: string) => process.stderr.write(`${l}\n`),
       };
-      const seconds = o.duration === undefined ? undefined : int(o.duration, "--duration", 1, 86_400);
+      const stopAfterMs = o.duration === undefined ? undefined : parseDurationFlag(o.duration, "--duration");
       if (o.broker && !/^mqtts?:\/\/[^/]+/.test(o.broker)) throw new CliError(`--broker "${o.broker}": expected mqtt://host:port`);
       const broker = o.broker ? undefined : await EmbeddedBroker.start();
       const brokerUrl = o.broker ?? broker!.url;
@@ -81,7 +78,7 @@ export function register(program: Command): void {
         const stop = () => resolve();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
-        if (seconds !== undefined) setTimeout(stop, seconds * 1000);
+        if (stopAfterMs !== undefined) setTimeout(stop, stopAfterMs);
       });
       await gw.stop();
       await broker?.stop();

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CliError } from "../errors.ts";
+import { parseDurationFlag, parseWholeNumber } from "../options.ts";
 import {
   RolloutController,
   inspectBundle,
@@ -71,11 +72,7 @@ async function withController<T>(o: Common, f: (t: ReturnType<typeof mqttTranspo
   }
 }
 
-function waveTimeoutMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new CliError(`--wave-timeout must be a duration like 90s, 500ms or 5m, got "${text}"`);
-  return Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "m" ? 60_000 : 1000);
-}
+const waveTimeoutMs = (text: string): number => parseDurationFlag(text, "--wave-timeout");
 
 async function drive(ctl: RolloutController, step: (c: RolloutController) => Promise<RolloutRecord>): Promise<void> {
   const view = progressPrinter();
@@ -108,8 +105,7 @@ export function register(program: Command): void {
       if (!seen.ok && !(seen.reason === "untrusted-key" && keys.length === 0))
         throw new CliError(`${file}: ${seen.message}`);
       if (keys.length === 0) process.stderr.write(`colony: no trusted keys for site ${o.site} in ${o.trust}; devices will check the signature\n`);
-      const waves = Number(o.waves);
-      if (!Number.isInteger(waves) || waves < 1) throw new CliError(`--waves must be a positive integer, got "${o.waves}"`);
+      const waves = parseWholeNumber(o.waves, "--waves", 1);
       let canaryPercent: number, haltOnPercent: number;
       try {
         canaryPercent = parsePercent(o.canary, "--canary");

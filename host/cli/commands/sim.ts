@@ -1,45 +1,55 @@
 // colony sim: run a scenario file on the virtual clock; print a timeline and a summary.
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import type { Command } from "commander";
 import { LoadError } from "../../kernel/index.ts";
-import { htmlReport } from "../../sim/html.ts";
-import { loadScenario, parseDuration, runScenario, ScenarioError, summaryJson, summaryLines, timelineLines, type SimResult } from "../../sim/index.ts";
+import { formatMs, loadScenario, runScenario, ScenarioError, summaryJson, summaryLines, timelineLines, type SimResult } from "../../sim/index.ts";
 import { CliError } from "../errors.ts";
+import { duration, wholeNumber } from "../options.ts";
 import { printJson, reportErrors } from "../output.ts";
 import { progressBar } from "../progress.ts";
+import { checkReportDir, writeReport } from "../report-dir.ts";
+import { onInterrupt } from "../interrupt.ts";
+
+interface SimCliOptions {
+  seed?: number;
+  duration?: number;
+  report?: string;
+  json?: boolean;
+  quiet?: boolean;
+  detail?: boolean;
+  timelineLimit: number;
+  network: string;
+  realtime?: boolean;
+  broker?: string;
+}
 
 export function register(program: Command): void {
   program
     .command("sim")
     .description("run a scenario (YAML) in the simulator on a virtual clock")
     .argument("<scenario>", "scenario file, e.g. scenarios/pump-room-mini.yaml")
-    .option("--seed <n>", "override the scenario's seed", (v) => Number.parseInt(v, 10))
-    .option("--duration <d>", "override how long to run (e.g. 30s)")
+    .option("--seed <n>", "override the scenario's seed (a whole number)", wholeNumber("--seed", 0, 0xffffffff))
+    .option("--duration <d>", "override how long to run, with a unit: 500ms, 30s, 2m, 1h", duration("--duration"))
     .option("--report <dir>", "write report.html, summary.json and trace.json into this directory")
     .option("--network <kind>", "local (in-process bus, virtual clock), sealed (signed envelopes on the in-process transport, virtual clock) or mqtt (real time, through a broker)", "local")
     .option("--realtime", "run in real time through an MQTT broker (same as --network mqtt)")
     .option("--broker <url>", "with --realtime: an external broker, e.g. mqtt://127.0.0.1:1883 (default: the embedded broker)")
     .option("--json", "print the summary as JSON instead of text")
     .option("--quiet", "print only the summary")
-    .option("--timeline-limit <n>", "most timeline lines to print", (v) => Number.parseInt(v, 10), 200)
-    .action(async (file: string, o: { seed?: number; duration?: string; report?: string; json?: boolean; quiet?: boolean; timelineLimit: number; network: string; realtime?: boolean; broker?: string }) => {
+    .option("--detail", "every agent and device in the summary and report, and every event in trace.json (big fleets are grouped otherwise)")
+    .option("--timeline-limit <n>", "most timeline lines to print", wholeNumber("--timeline-limit"), 200)
+    .action(async (file: string, o: SimCliOptions) => {
       const network = o.realtime || o.broker ? "mqtt" : o.network;
       if (network !== "local" && network !== "sealed" && network !== "mqtt") throw new CliError(`--network: expected local, sealed or mqtt (got "${o.network}")`);
       const sc = await reportErrors(() => loadScenario(file), [ScenarioError]);
-      let durationMs: number | undefined;
-      if (o.duration !== undefined) {
-        try {
-          durationMs = parseDuration(o.duration, "--duration");
-        } catch (e) {
-          throw new CliError((e as Error).message);
-        }
-      }
-      let stop = false;
-      const onSigint = () => {
-        stop = true;
-      };
-      process.once("SIGINT", onSigint);
+      if (o.report) checkReportDir(o.report);
+      const totalMs = o.duration ?? sc.durationMs;
+      // Ctrl-C: the first stops the run at the next turn of the event loop and still
+      // writes the report; a second one ends the process at once.
+      let interrupted = false;
+      const release = onInterrupt(() => {
+        interrupted = true;
+      });
+      if (!o.json) process.stderr.write(`colony: running ${sc.name} for ${formatMs(totalMs)} (${network === "mqtt" ? "real time" : "virtual clock"}; Ctrl-C stops it and still writes the report)\n`);
       const bar = !o.json && process.stderr.isTTY ? progressBar("simulated") : undefined;
       let result: SimResult;
       try {
@@ -47,25 +57,21 @@ export function register(program: Command): void {
           async () =>
             await runScenario(sc, {
               ...(o.seed !== undefined ? { seed: o.seed } : {}),
-              ...(durationMs !== undefined ? { durationMs } : {}),
+              ...(o.duration !== undefined ? { durationMs: o.duration } : {}),
               ...(bar ? { onProgress: bar.update } : {}),
-              shouldStop: () => stop,
+              shouldStop: () => interrupted,
               network,
+              detail: o.detail === true,
               ...(o.broker ? { brokerUrl: o.broker } : {}),
             }),
           [LoadError],
         );
       } finally {
         bar?.done();
-        process.off("SIGINT", onSigint);
+        release();
       }
-      if (o.report) {
-        mkdirSync(o.report, { recursive: true });
-        writeFileSync(path.join(o.report, "summary.json"), JSON.stringify(summaryJson(result), null, 2) + "\n");
-        writeFileSync(path.join(o.report, "trace.json"), JSON.stringify(result.trace) + "\n");
-        writeFileSync(path.join(o.report, "report.html"), htmlReport(sc, result));
-      }
-      if (o.json) printJson(summaryJson(result));
+      const written = o.report ? writeReport(o.report, sc, result, o.detail === true) : undefined;
+      if (o.json) printJson(summaryJson(result, o.detail));
       else {
         const out = (s: string) => process.stdout.write(s + "\n");
         if (!o.quiet) {
@@ -73,9 +79,11 @@ export function register(program: Command): void {
           for (const l of timelineLines(result, sc.quiet, o.timelineLimit)) out(l);
           out("");
         }
-        for (const l of summaryLines(result)) out(l);
-        if (o.report) out(`\nreport written to ${o.report}/report.html (with summary.json and trace.json)`);
+        for (const l of summaryLines(result, o.detail)) out(l);
+        if (written) out(`\nreport written to ${o.report}/report.html (with summary.json and trace.json: ${written})`);
+        if (interrupted) out(`\nstopped early by Ctrl-C at ${formatMs(result.simulatedMs)} of ${formatMs(totalMs)}`);
       }
-      if (result.expectations.some((e) => !e.ok)) process.exitCode = 3;
+      if (interrupted) process.exitCode = 130;
+      else if (result.expectations.some((e) => !e.ok)) process.exitCode = 3;
     });
 }
