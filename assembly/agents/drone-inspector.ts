@@ -77,6 +77,8 @@ export class DroneInspector extends Agent {
     if (t !== null || this.known) return;
     const s = this.score();
     if (s < 0) return;
+    // every scan's score, best effort: what a dashboard or the report plots over time
+    bus.publish("telemetry/score", bus.body().str("asset", this.cfg.str("asset", "pump")).f64("score", s), 0);
     this.high = s > this.cfg.f64("threshold", 200) ? this.high + 1 : 0;
     if (this.high < 2) return;
     const at = this.cfg.f64s("pump");

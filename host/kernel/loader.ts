@@ -16,7 +16,7 @@ export interface LoadedModule {
   info: WasmModuleInfo;
   module: EngineModule;
   groups: Set<CapabilityGroup>;
-  /** bytes of the module as loaded (metered, memory capped) */
+  /** bytes of the module as built (metered), the size every command prints */
   wasmBytes: number;
   /** fuel per event after the board's cap */
   fuelPerEvent: number;
@@ -85,7 +85,9 @@ export function loadModule(wasm: Uint8Array, manifest: Manifest, board: BoardPro
     info,
     module: entry.module,
     groups,
-    wasmBytes: entry.bytes,
+    // the module's size as built and shipped (what `colony build` and `inspect` print), not
+    // the in-memory copy with its memory maximum written in
+    wasmBytes: wasm.length,
     fuelPerEvent: Math.min(manifest.resources.fuelPerEvent, board.fuelPerEventMax),
   };
 }

@@ -9,6 +9,15 @@ export function shortBody(v: unknown, max = 72): string {
   return s.length <= max ? s : s.slice(0, max - 1) + "…";
 }
 
+/**
+ * An agent's log line for a person: numbers printed at full f64 precision
+ * (0.9324623346328735) shortened to four significant digits, as bodies are.
+ * trace.json keeps the agent's own text.
+ */
+export function roundedText(s: string): string {
+  return s.replace(/-?\d+\.\d{5,}(?:e[-+]?\d+)?/g, (m) => String(Number(Number(m).toPrecision(4))));
+}
+
 function render(v: unknown, depth: number): string {
   if (v === null || v === undefined) return String(v);
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));

@@ -160,7 +160,7 @@ chart("topics", {
   series: [{ type: "bar", data: D.topics.map((t) => t[1]) }],
 });
 if (D.scores.length) chart("scores", {
-  title: { text: "Scores published over time", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { bottom: 0, type: "scroll" },
+  title: { text: "Anomaly score over time (every score an agent published)", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { bottom: 0, type: "scroll" },
   grid: { top: 40, bottom: 50 }, xAxis: { type: "value", axisLabel: { formatter: fmt } }, yAxis: { type: "value" },
   series: D.scores.map((s) => ({ name: s.name, type: "line", showSymbol: s.points.length < 40, data: s.points })),
 });

@@ -1,7 +1,7 @@
 // Human-readable output of a run: a timeline and a summary table.
 import { topicMatches } from "../kernel/index.ts";
 import { agentGroups, DETAIL_LIMIT, deviceGroups, histogram, topAgents, type AgentGroup, type DeviceGroup, type Histogram } from "./aggregate.ts";
-import { shortBody } from "./body-text.ts";
+import { roundedText, shortBody } from "./body-text.ts";
 import { formatMs } from "./duration.ts";
 import type { AgentResult, DeviceResult, SimResult } from "./runner.ts";
 
@@ -32,7 +32,7 @@ export function timelineLines(r: SimResult, quiet: string[], limit = 200): strin
     }
     const who = `${e.device}${e.agent ? "/" + e.agent : ""}`;
     const body = e.type === "publish" && e.data && "body" in e.data ? `  ${shortBody(e.data.body)}` : "";
-    lines.push(`${formatMs(e.t).padStart(11)}  ${MARK[e.type] ?? " "} ${who.padEnd(30)} ${e.type === "publish" ? "publish " : ""}${e.text}${body}`);
+    lines.push(`${formatMs(e.t).padStart(11)}  ${MARK[e.type] ?? " "} ${who.padEnd(30)} ${e.type === "publish" ? "publish " : ""}${roundedText(e.text)}${body}`);
   }
   if (hidden > 0) lines.push(`             … ${hidden} more event(s) (see --json)`);
   return lines;
@@ -81,7 +81,9 @@ export function summaryLines(r: SimResult, detail = false): string[] {
   }
   if (r.expectations.length) {
     lines.push("");
-    for (const e of r.expectations) lines.push(`${e.ok ? "PASS" : "FAIL"}  ${e.text}: ${e.detail}`);
+    // a run cut short has not had the time its expectations were written for
+    if (r.stoppedEarly) lines.push(`expectations checked on a run stopped early at ${formatMs(r.simulatedMs)}:`);
+    for (const e of r.expectations) lines.push(`${e.ok ? "PASS" : r.stoppedEarly ? "NOT YET" : "FAIL"}  ${e.text}: ${e.detail}`);
   }
   return lines;
 }

@@ -1,7 +1,7 @@
 // Scenario files (YAML): devices, their boards, sensors, actuators and agents,
 // the network, how long to run and what must happen. Every error names the
 // file, the line and the problem.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { Encoder } from "cbor-x";
@@ -215,7 +215,13 @@ function readAgent(r: Reader, p: Path, v: unknown, baseDir: string, agentsDir: s
   manifestPath = manifestPath!;
   const cached = agentCache.get(wasmPath);
   if (cached) return { ...cached, state };
-  if (!existsSync(wasmPath)) r.fail(p, `module ${path.relative(process.cwd(), wasmPath)} not found (run \`colony build\` first?)`);
+  if (!existsSync(wasmPath)) {
+    // A name that is no agent at all is a typo, not a missing build: say which names exist.
+    const name = typeof v === "string" ? v : isObj(v) && typeof v.name === "string" ? v.name : undefined;
+    const known = existsSync(agentsDir) ? readdirSync(agentsDir).filter((f) => f.endsWith(".wasm")).map((f) => f.slice(0, -5)).sort() : [];
+    if (name !== undefined && known.length > 0 && !known.includes(name)) r.fail(p, `unknown agent "${name}" (known: ${known.join(", ")})`);
+    r.fail(p, `module ${path.relative(process.cwd(), wasmPath)} not found (run \`colony build\` first?)`);
+  }
   if (!existsSync(manifestPath)) r.fail(p, `manifest ${path.relative(process.cwd(), manifestPath)} not found`);
   let manifest: Manifest;
   try {

@@ -16,37 +16,37 @@ export interface TraceWritten {
   leftOut: { quietTopics: number; overLimit: number };
 }
 
+/** The events a bounded trace keeps (all of them with `all`), counting what it leaves out. */
+export function selectTrace(trace: readonly TraceEvent[], o: { all: boolean; quiet: readonly string[] }): { events: TraceEvent[]; counts: TraceWritten } {
+  const counts: TraceWritten = { events: trace.length, written: 0, leftOut: { quietTopics: 0, overLimit: 0 } };
+  if (o.all) return { events: [...trace], counts: { ...counts, written: trace.length } };
+  const events: TraceEvent[] = [];
+  for (const e of trace) {
+    const topic = e.data?.topic;
+    if ((e.type === "publish" || e.type === "deliver") && typeof topic === "string" && o.quiet.some((q) => topicMatches(q, topic))) {
+      counts.leftOut.quietTopics++;
+      continue;
+    }
+    if (events.length >= TRACE_LIMIT) {
+      counts.leftOut.overLimit++;
+      continue;
+    }
+    events.push(e);
+  }
+  counts.written = events.length;
+  return { events, counts };
+}
+
 export function writeTrace(file: string, trace: readonly TraceEvent[], o: { all: boolean; quiet: readonly string[] }): TraceWritten {
+  const { events, counts } = selectTrace(trace, o);
   const fd = openSync(file, "w");
-  const out: TraceWritten = { events: trace.length, written: 0, leftOut: { quietTopics: 0, overLimit: 0 } };
   try {
     writeSync(fd, "[");
-    let batch: string[] = [];
-    const flush = () => {
-      if (batch.length === 0) return;
-      writeSync(fd, (out.written > batch.length ? "," : "") + batch.join(","));
-      batch = [];
-    };
-    for (const e of trace) {
-      if (!o.all) {
-        const topic = e.data?.topic;
-        if ((e.type === "publish" || e.type === "deliver") && typeof topic === "string" && o.quiet.some((q) => topicMatches(q, topic))) {
-          out.leftOut.quietTopics++;
-          continue;
-        }
-        if (out.written >= TRACE_LIMIT) {
-          out.leftOut.overLimit++;
-          continue;
-        }
-      }
-      batch.push(JSON.stringify(e, jsonBodies));
-      out.written++;
-      if (batch.length >= BATCH) flush();
-    }
-    flush();
+    for (let i = 0; i < events.length; i += BATCH)
+      writeSync(fd, (i > 0 ? "," : "") + events.slice(i, i + BATCH).map((e) => JSON.stringify(e, jsonBodies)).join(","));
     writeSync(fd, "]\n");
   } finally {
     closeSync(fd);
   }
-  return out;
+  return counts;
 }

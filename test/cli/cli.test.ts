@@ -81,6 +81,9 @@ describe("colony CLI", () => {
     const bad = await colony("inspect", `${dir}/hb.cab`, "--trust", `${dir}/other.key`);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/refused: .*which this site does not trust/);
+    // and says how to trust the key it was signed with
+    const pub = (await colony("keys", "show", `${dir}/pub.key`)).stdout.trim();
+    expect(bad.stderr).toContain(`colony keys trust ${pub} --site <site>`);
   });
 
   it("--help works everywhere; unknown commands fail", async () => {

@@ -40,7 +40,8 @@ describe("malformed scenarios", () => {
   const cases: [string, string, RegExp][] = [
     ["bad YAML", "name: t\nsite: [unclosed\nseed: 1\n", /^x\.yaml:\d: bad YAML: /],
     ["unknown board", base("  - id: a\n    board: esp9000\n    agents: [heartbeat]\n"), /^x\.yaml:6: devices\[0\]\.board: unknown board "esp9000"/],
-    ["missing module", base("  - id: a\n    board: esp32-c3\n    agents: [no-such-agent]\n"), /^x\.yaml:7: devices\[0\]\.agents\[0\]: module build\/agents\/no-such-agent\.wasm not found/],
+    ["unknown agent", base("  - id: a\n    board: esp32-c3\n    agents: [no-such-agent]\n"), /^x\.yaml:7: devices\[0\]\.agents\[0\]: unknown agent "no-such-agent" \(known: .*heartbeat.*\)/],
+    ["missing module", base("  - id: a\n    board: esp32-c3\n    agents:\n      - module: no/such.wasm\n"), /^x\.yaml:8: devices\[0\]\.agents\[0\]: module .*no\/such\.wasm not found/],
     ["capability the device lacks", base("  - id: a\n    board: esp32-c3\n    agents:\n      - vibration-monitor\n"), /^x\.yaml:8: devices\[0\]\.agents\[0\]: agent vibration-monitor asks for capability sensor:accel0 but device a has no sensor "accel0"/],
     ["unknown field", base("  - id: a\n    board: esp32-c3\n    agents: [heartbeat]\n    colour: red\n"), /^x\.yaml:8: devices\[0\]\.colour: unknown field "colour"/],
     ["bad duration", base("  - id: a\n    board: esp32-c3\n    agents: [heartbeat]\n").replace("1s", "soon"), /^x\.yaml:3: duration: expected a duration/],

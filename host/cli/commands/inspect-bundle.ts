@@ -24,7 +24,9 @@ function trustedKeys(files: string[] | undefined): Uint8Array[] {
 
 export function inspectBundleFile(file: string, bytes: Uint8Array, o: { json?: boolean; trust?: string[] }): void {
   const r = inspectBundle(bytes, trustedKeys(o.trust));
-  if (o.json) printJson({ file, ...r });
+  // An untrusted publisher is the usual first failure: say how to trust one.
+  const hint = r.reason === "untrusted-key" && r.publisherKey ? `trust it with: colony keys trust ${r.publisherKey} --site <site>` : undefined;
+  if (o.json) printJson({ file, ...r, ...(hint ? { hint } : {}) });
   else {
     const out = (s: string) => process.stdout.write(s + "\n");
     out(`${file}: bundle, ${bytes.length} B`);
@@ -33,5 +35,5 @@ export function inspectBundleFile(file: string, bytes: Uint8Array, o: { json?: b
     if (r.publisherKeyId) out(`publisher key: ${r.publisherKeyId} (${r.publisherKey})`);
     out(r.ok ? "signature: valid, key trusted" : `REFUSED: ${r.message}`);
   }
-  if (!r.ok) throw new CliError(`${file}: refused: ${r.message}`, 2);
+  if (!r.ok) throw new CliError(`${file}: refused: ${r.message}${hint ? `; ${hint}` : ""}`, 2);
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { RecordingActuator, ShapedSensor, WaveformSensor, type SensorSource, type ShapedSpec } from "../../hal/index.ts";
 import { BoardError, Device, LoadError, LocalBus, loadBoard, ManifestError, parseManifest, TraceLog, VirtualClock } from "../../kernel/index.ts";
-import { formatMs, shortBody } from "../../sim/index.ts";
+import { formatMs, roundedText, shortBody } from "../../sim/index.ts";
 import { CliError } from "../errors.ts";
 import { duration, wholeNumber } from "../options.ts";
 import { printJson, readFileOrFail, reportErrors } from "../output.ts";
@@ -80,7 +80,7 @@ export function register(program: Command): void {
       if (o.json) return printJson({ agent: manifest.name, board: board.name, simulatedMs: duration, status, metrics: agent.metrics, trace: log.events });
       const out = (s: string) => process.stdout.write(s + "\n");
       for (const a of aliases("sensor").filter((x) => !shaped.has(x))) out(`note: sensor ${a} is fed a ±0.5 sine at 50 Hz; shape it with --sensor ${a}=<shape> (${SENSOR_SHAPE_HELP})`);
-      for (const e of log.events) out(`${formatMs(e.t).padStart(11)}  ${e.type.padEnd(10)} ${e.text}${e.type === "publish" && e.data && "body" in e.data ? `  ${shortBody(e.data.body)}` : ""}`);
+      for (const e of log.events) out(`${formatMs(e.t).padStart(11)}  ${e.type.padEnd(10)} ${roundedText(e.text)}${e.type === "publish" && e.data && "body" in e.data ? `  ${shortBody(e.data.body)}` : ""}`);
       const m = agent.metrics;
       out("");
       out(`${manifest.name} on ${board.name}: ${status}, ${m.events} events in ${formatMs(duration)}, fuel ${m.fuelUsed} (max ${m.fuelMaxPerEvent}/event of ${agent.loaded.fuelPerEvent}), memory ${m.memoryBytes / 1024} KiB, ${m.published} published, ${m.faults} fault(s)`);

@@ -1,7 +1,7 @@
 // colony sim: run a scenario file on the virtual clock; print a timeline and a summary.
 import type { Command } from "commander";
 import { LoadError } from "../../kernel/index.ts";
-import { formatMs, loadScenario, runScenario, ScenarioError, summaryJson, summaryLines, timelineLines, type SimResult } from "../../sim/index.ts";
+import { detailed, formatMs, loadScenario, runScenario, ScenarioError, selectTrace, summaryJson, summaryLines, timelineLines, type SimResult } from "../../sim/index.ts";
 import { CliError } from "../errors.ts";
 import { duration, wholeNumber } from "../options.ts";
 import { printJson, reportErrors } from "../output.ts";
@@ -71,7 +71,11 @@ export function register(program: Command): void {
         release();
       }
       const written = o.report ? writeReport(o.report, sc, result, o.detail === true) : undefined;
-      if (o.json) printJson(summaryJson(result, o.detail));
+      if (o.json) {
+        // the summary, and the events with their decoded bodies, bounded as trace.json is
+        const { events, counts } = selectTrace(result.trace, { all: detailed(result, o.detail === true), quiet: sc.quiet });
+        printJson({ ...summaryJson(result, o.detail), trace: events, traceKept: counts });
+      }
       else {
         const out = (s: string) => process.stdout.write(s + "\n");
         if (!o.quiet) {
