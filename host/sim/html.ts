@@ -156,8 +156,9 @@ chart("memory", {
 });
 chart("topics", {
   title: { text: "Messages per topic (log scale)", textStyle: { fontSize: 14 } }, tooltip: {}, grid: { left: 150 },
-  xAxis: { type: "log", min: 1 }, yAxis: { type: "category", data: D.topics.map((t) => t[0]) },
-  series: [{ type: "bar", data: D.topics.map((t) => t[1]) }],
+  // from 0.1, so a topic seen once still has a bar; each bar says its count
+  xAxis: { type: "log", min: 0.1, axisLabel: { formatter: (v) => (v >= 1 ? v.toLocaleString("en") : "") } }, yAxis: { type: "category", data: D.topics.map((t) => t[0]) },
+  series: [{ type: "bar", data: D.topics.map((t) => t[1]), label: { show: true, position: "right", formatter: (p) => p.value.toLocaleString("en") } }],
 });
 if (D.scores.length) chart("scores", {
   title: { text: "Anomaly score over time (every score an agent published)", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { bottom: 0, type: "scroll" },
@@ -219,15 +220,22 @@ function auctionLine(tasks: readonly TaskStory[]): string {
   return `${tasks.length} tasks tendered, ${awarded.length} awarded, ${tasks.filter((t) => t.doneAt !== undefined).length} done, ${tasks.filter((t) => t.failedAt !== undefined).length} failed; bids per task mean ${round(bids.reduce((a, b) => a + b, 0) / Math.max(1, bids.length))}, max ${Math.max(0, ...bids)}; time to award p50 ${formatMs(q(0.5))}, p99 ${formatMs(q(0.99))}.`;
 }
 
+const SCORE_GAP_MS = 2_000;
+
 /** Every numeric "score" field published, as a line per (device, topic), for the scores chart. */
-function scoreSeries(r: SimResult): { name: string; points: [number, number][] }[] {
-  const series = new Map<string, [number, number][]>();
+function scoreSeries(r: SimResult): { name: string; points: [number, number | null][] }[] {
+  const series = new Map<string, [number, number | null][]>();
   for (const e of r.trace) {
     const b = e.data?.body as Record<string, unknown> | undefined;
     if (e.type !== "publish" || !b || typeof b !== "object" || typeof b.score !== "number") continue;
     const name = `${e.device} ${String(e.data!.topic)}`;
     if (!series.has(name) && series.size >= LINES_SHOWN) continue;
-    series.set(name, [...(series.get(name) ?? []), [e.t, round(b.score)]]);
+    const points = series.get(name) ?? [];
+    // a score is heard only near a machine: a gap in the patrol is a gap in the line, not a ramp
+    const last = points[points.length - 1];
+    if (last && e.t - last[0] > SCORE_GAP_MS) points.push([last[0] + 1, null]);
+    points.push([e.t, round(b.score)]);
+    series.set(name, points);
   }
   return [...series.entries()].map(([name, points]) => ({ name, points }));
 }
