@@ -1,1 +1,2 @@
 export { MqttTransport, type MqttTransportOptions } from "./transport.ts";
+export { qos0Publish } from "./publish-packet.ts";

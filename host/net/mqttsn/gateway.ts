@@ -16,6 +16,7 @@ import { encode } from "./encode.ts";
 import { ReturnCode, shortTopicName, TopicIdType, type Packet } from "./packets.ts";
 import { peerOf, type Peer } from "./peer.ts";
 import { ClientSession, type SessionHooks } from "./session.ts";
+import { qos0Publish } from "../mqtt/publish-packet.ts";
 
 export interface GatewayOptions {
   /** MQTT broker URL, e.g. mqtt://127.0.0.1:1883. */
@@ -382,7 +383,13 @@ export class MqttSnGateway implements GatewayCore {
     this.cork(c);
     const payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (qos === 0) {
-      c.publish(topic, payload, { qos, retain });
+      // Connected with nothing queued: the packet goes straight onto the corked socket, in
+      // order with mqtt.js's own writes (it writes synchronously too). Otherwise mqtt.js
+      // queues it until the connection is back.
+      const stream = c.stream as { writable?: boolean; write?: (b: Buffer) => boolean } | undefined;
+      const queued = (c as unknown as { _storeProcessingQueue?: unknown[] })._storeProcessingQueue?.length ?? 0;
+      if (c.connected && !c.disconnecting && queued === 0 && stream?.writable && stream.write) stream.write(qos0Publish(topic, payload, retain));
+      else c.publish(topic, payload, { qos, retain });
       return;
     }
     await c.publishAsync(topic, payload, { qos, retain });
