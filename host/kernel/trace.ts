@@ -11,7 +11,9 @@ export type TraceType =
   | "restart"
   | "quarantine"
   | "refused"
-  | "dropped";
+  | "dropped"
+  /** an over-the-air update step: a device's phase, a rollout's state */
+  | "ota";
 
 export interface TraceEvent {
   t: number;

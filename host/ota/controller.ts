@@ -203,6 +203,8 @@ export class RolloutController {
 
   /** Sends every device that got this rollout back to its previous version. */
   async rollback(): Promise<RolloutRecord> {
+    // a new action: a stop() that ended the waves does not cut the rollback short
+    this.stopped = false;
     await this.attach();
     try {
       const touched = this.record.waves.slice(0, Math.min(this.record.waves.length, this.record.wavesDone + 1)).flat();

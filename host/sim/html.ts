@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { formatMs } from "./duration.ts";
 import { agentGroups, batteryBands, deviceGroups, round } from "./aggregate.ts";
 import { shortBody } from "./body-text.ts";
+import { otaLines } from "./ota/index.ts";
 import type { SimResult } from "./runner.ts";
 import type { Scenario } from "./scenario.ts";
 import { taskStories, type TaskStory } from "./tasks.ts";
@@ -92,6 +93,7 @@ pre{background:#f7f7f7;padding:10px;overflow:auto;max-height:420px;font-size:12p
 <h2>Outcome: ${passed} of ${r.expectations.length} expectations met</h2>
 <table>${rows(r.expectations.map((e) => [`<span class="${e.ok ? "pass" : "fail"}">${e.ok ? "PASS" : "FAIL"}</span>`, escapeHtml(e.text), escapeHtml(e.detail)]))}</table>
 ${r.line ? `<h2>Production line</h2><p>${r.line.items} items (${r.line.perMinute}/min); ${r.line.trueDefects} defective, ${r.line.caught} caught, ${r.line.falseAlarms} false alarm(s). Defect flagged to off the line: mean ${formatMs(r.line.removalMs.mean)}, max ${formatMs(r.line.removalMs.max)}; to the quality verdict: mean ${formatMs(r.line.verdictMs.mean)}. Robot utilisation: ${Object.entries(r.line.utilisation).map(([k, v]) => `${escapeHtml(k)} ${(100 * v).toFixed(0)}%`).join(", ")}.</p>` : ""}
+${r.ota ? `<h2>Over-the-air rollout</h2><pre>${escapeHtml(otaLines(r.ota).join("\n"))}</pre>` : ""}
 <h2>What the agents negotiated</h2>
 <p>No scheduler assigns work here: a manager agent calls for proposals, contractors bid from their own position and battery, and the best bid wins.</p>
 ${tasks.length > STORIES_SHOWN ? `<p>${auctionLine(tasks)}</p>` : ""}

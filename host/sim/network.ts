@@ -18,6 +18,8 @@ export interface Network {
   /** Messages refused by envelope checks, by problem. */
   refused(): Record<string, number>;
   close(): Promise<void>;
+  /** the broker the devices use (mqtt networks only) */
+  readonly brokerUrl?: string;
 }
 
 interface Counts {
@@ -98,6 +100,7 @@ export async function createNetwork(o: NetworkOptions): Promise<Network> {
   const transports: Transport[] = [];
   const ports: { port: CoordBusPort; node: CoordNode }[] = [];
   return {
+    ...(url ? { brokerUrl: url } : {}),
     async portFor(device) {
       const t = createTransport(bus ? { kind: "inproc", bus } : { kind: "mqtt", url: url! }, { name: device });
       await t.connect();

@@ -2,6 +2,7 @@
 import { topicMatches } from "../kernel/index.ts";
 import { agentGroups, DETAIL_LIMIT, deviceGroups, histogram, topAgents, type AgentGroup, type DeviceGroup, type Histogram } from "./aggregate.ts";
 import { roundedText, shortBody } from "./body-text.ts";
+import { otaLines } from "./ota/index.ts";
 import { formatMs } from "./duration.ts";
 import type { AgentResult, DeviceResult, SimResult } from "./runner.ts";
 
@@ -70,6 +71,7 @@ export function summaryLines(r: SimResult, detail = false): string[] {
       lines.push(`actuator ${a.device}/${a.alias}: ${a.commands} command(s)${a.firstAtMs !== undefined ? `, first at ${formatMs(a.firstAtMs)}` : ""}`);
     if (shown.length < r.actuators.length) lines.push(`… ${r.actuators.length} actuators in all, ${r.actuators.filter((a) => a.commands > 0).length} commanded (--detail lists every one)`);
   }
+  if (r.ota) lines.push("", ...otaLines(r.ota));
   if (r.line) {
     const l = r.line;
     lines.push(

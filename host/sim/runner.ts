@@ -25,6 +25,7 @@ import { lineMetrics, type LineMetrics } from "./line-metrics.ts";
 import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
 import { runYielding } from "./yielding.ts";
+import { startFleetOta, type OtaParticipant, type OtaResult } from "./ota/index.ts";
 import { ModelError } from "../tinyml/index.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
 
@@ -73,6 +74,8 @@ export interface SimResult {
   expectations: ExpectationResult[];
   /** production-line figures, when the scenario has a line */
   line?: LineMetrics;
+  /** the scenario's over-the-air rollout, when it has one */
+  ota?: OtaResult;
   trace: TraceEvent[];
 }
 
@@ -108,7 +111,8 @@ interface Built {
 export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<SimResult> {
   const seed = opts.seed ?? sc.seed;
   const duration = opts.durationMs ?? sc.durationMs;
-  const kind = opts.network ?? "local";
+  // a rollout runs over MQTT, with real timers, as it does against devices
+  const kind = sc.ota ? "mqtt" : (opts.network ?? "local");
   const realtime = kind === "mqtt";
   const virtual = realtime ? undefined : new VirtualClock();
   const real = realtime ? new RealClock() : undefined;
@@ -178,8 +182,14 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
     built.push({ device, spec: d, ...(base ? { base } : {}), battery, ...(models ? { models } : {}), recorders, samples: [] });
   }
+  const otaParticipants: OtaParticipant[] = [];
   for (const b of built)
     for (const a of b.spec.agents) {
+      if (sc.ota && a.name === sc.ota.agent) {
+        // installed through its flash slots, so the rollout knows what runs
+        otaParticipants.push({ id: b.spec.id, board: b.spec.board.name, device: b.device, wasm: a.wasm, manifest: a.manifest, preset: a.state });
+        continue;
+      }
       try {
         b.device.install(a.wasm, a.manifest, a.state);
       } catch (e) {
@@ -187,6 +197,10 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
         throw e;
       }
     }
+
+  const ota = sc.ota
+    ? await startFleetOta({ spec: sc.ota, site: sc.site, seed, brokerUrl: net.brokerUrl!, clock, participants: otaParticipants, trace: (e) => log.sink({ t: clock.now(), ...e }) })
+    : undefined;
 
   const slice = opts.progressEveryMs ?? Math.max(100, duration / 100);
   const sampleMs = Math.max(100, Math.round(duration / 200));
@@ -229,6 +243,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     }
   }
 
+  // what the rollout has under way gets a little time to land; a stopped run waits less
+  const otaResult = ota ? await ota.finish(stoppedEarly ? 500 : 5_000) : undefined;
   const agents: AgentResult[] = [];
   for (const { device: d } of built)
     for (const a of d.agents.values())
@@ -279,6 +295,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     devices,
     expectations: [],
     trace: log.events,
+    ...(otaResult ? { ota: otaResult } : {}),
   };
   if (line) result.line = lineMetrics(result.trace, line, result.simulatedMs);
   result.expectations = sc.expect.map((e) => checkExpectation(e, result));
@@ -304,6 +321,10 @@ function checkExpectation(e: Scenario["expect"][number], r: SimResult): Expectat
   if (e.topic) {
     const pubs = r.trace.filter((t) => t.type === "publish" && typeof t.data?.topic === "string" && topicMatches(e.topic!, t.data.topic) && t.t < before);
     return { text: `${e.topic} published at least ${min} time(s)${by}`, ok: pubs.length >= min, detail: pubs.length ? `${pubs.length}, first at ${pubs[0]!.t} ms` : "never" };
+  }
+  if (e.otaState) {
+    const seen = r.ota?.history.find((h) => h.state === e.otaState);
+    return { text: `the rollout was ${e.otaState}`, ok: seen !== undefined, detail: seen ? `at ${Math.round(seen.t)} ms${seen.reason ? `: ${seen.reason}` : ""}` : `states: ${r.ota?.history.map((h) => h.state).join(" -> ") || "none"}${r.ota?.error ? `; ${r.ota.error}` : ""}` };
   }
   const faults = r.agents.reduce((n, a) => n + a.metrics.faults, 0);
   return { text: "no agent faulted", ok: faults === 0, detail: `${faults} fault(s)` };

@@ -8,6 +8,7 @@ import { Encoder } from "cbor-x";
 import type { AssetSpec, GridSpec, LineSpec, SensorFault, SpectrumFault, WaveformSpec } from "../hal/index.ts";
 import { BoardError, loadBoard, ManifestError, parseManifest, type BoardProfile, type Manifest } from "../kernel/index.ts";
 import { parseDuration } from "./duration.ts";
+import { OTA_FIELDS, type OtaSpec } from "./ota/index.ts";
 
 export class ScenarioError extends Error {
   constructor(
@@ -66,6 +67,8 @@ export interface Expectation {
   beforeMs?: number;
   /** no agent faults at all */
   noFaults?: boolean;
+  /** the OTA rollout went through this state (halted, done, rolled-back) */
+  otaState?: string;
 }
 
 export interface Scenario {
@@ -84,6 +87,8 @@ export interface Scenario {
   devices: DeviceSpec[];
   quiet: string[];
   expect: Expectation[];
+  /** a staged over-the-air rollout during the run (real time, over the broker) */
+  ota?: OtaSpec;
 }
 
 type Path = (string | number)[];
@@ -403,7 +408,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
   const r: Reader = new Reader(file, doc, lines);
   const v: unknown = doc.toJS();
   if (!isObj(v)) r.fail([], "a scenario is a map { name, site, seed, duration, devices, network, record, expect }");
-  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models", "line"]);
+  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models", "line", "ota"]);
   agentCache = new Map();
   if (typeof v.name !== "string") r.fail(["name"], "name is required");
   const site = v.site ?? "site";
@@ -461,7 +466,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
   const expect = ex.map((e, i): Expectation => {
     const p = ["expect", i];
     if (!isObj(e)) r.fail(p, "an expectation is a map");
-    allowOnly(r, p, e, ["actuator", "topic", "min", "before", "noFaults"]);
+    allowOnly(r, p, e, ["actuator", "topic", "min", "before", "noFaults", "ota"]);
     const out: Expectation = {};
     if (e.actuator !== undefined) {
       if (typeof e.actuator !== "string" || !/^[^/]+\/[^/]+$/.test(e.actuator)) r.fail([...p, "actuator"], `actuator is "device/alias"`);
@@ -472,9 +477,14 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
       out.topic = e.topic;
     }
     if (e.noFaults !== undefined) out.noFaults = e.noFaults === true;
+    if (e.ota !== undefined) {
+      if (!OTA_STATES.includes(e.ota as string)) r.fail([...p, "ota"], `ota is a rollout state: ${OTA_STATES.join(", ")}`);
+      if (v.ota === undefined) r.fail([...p, "ota"], "an ota expectation needs the scenario's ota block");
+      out.otaState = e.ota as string;
+    }
     if (e.min !== undefined) out.min = num(r, [...p, "min"], e.min, 1, 0);
     if (e.before !== undefined) out.beforeMs = dur(r, [...p, "before"], e.before, 0);
-    if (!out.actuator && !out.topic && out.noFaults === undefined) r.fail(p, "an expectation names an actuator, a topic or noFaults");
+    if (!out.actuator && !out.topic && out.noFaults === undefined && !out.otaState) r.fail(p, "an expectation names an actuator, a topic, noFaults or ota");
     return out;
   });
   return {
@@ -492,6 +502,59 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
     devices,
     quiet: quiet as string[],
     expect,
+    ...(v.ota !== undefined ? { ota: readOta(r, v.ota, devices) } : {}),
+  };
+}
+
+const OTA_STATES = ["running", "halted", "done", "rolled-back"];
+
+function readOta(r: Reader, v: unknown, devices: DeviceSpec[]): OtaSpec {
+  const p = ["ota"];
+  if (!isObj(v)) r.fail(p, "ota is a map { agent, version, resources, at, target, canary, haltOn, waves, health, rollbackAt }");
+  allowOnly(r, p, v, OTA_FIELDS);
+  if (typeof v.agent !== "string") r.fail([...p, "agent"], "agent names the agent the rollout updates");
+  const runs = devices.filter((d) => d.agents.some((a) => a.name === v.agent));
+  if (runs.length === 0) r.fail([...p, "agent"], `no device runs agent "${v.agent}"`);
+  const current = runs[0]!.agents.find((a) => a.name === v.agent)!.manifest.version;
+  if (typeof v.version !== "string" || !/^\d+\.\d+\.\d+$/.test(v.version)) r.fail([...p, "version"], "version is the release's semver, e.g. 1.1.0");
+  const newer = (a: string, b: string) => {
+    const x = a.split(".").map(Number);
+    const y = b.split(".").map(Number);
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! > y[i]!;
+    return false;
+  };
+  if (!newer(v.version, current)) r.fail([...p, "version"], `${v.version} is not newer than the ${current} the devices run`);
+  const resources: OtaSpec["resources"] = {};
+  if (v.resources !== undefined) {
+    if (!isObj(v.resources)) r.fail([...p, "resources"], "resources is { memoryPages, fuelPerEvent }: what the release changes");
+    allowOnly(r, [...p, "resources"], v.resources, ["memoryPages", "fuelPerEvent"]);
+    if (v.resources.memoryPages !== undefined) resources.memoryPages = num(r, [...p, "resources", "memoryPages"], v.resources.memoryPages, 1, 1);
+    if (v.resources.fuelPerEvent !== undefined) resources.fuelPerEvent = num(r, [...p, "resources", "fuelPerEvent"], v.resources.fuelPerEvent, 1, 1);
+  }
+  const percent = (k: string, dflt: number): number => {
+    const x = v[k];
+    if (x === undefined) return dflt;
+    const m = typeof x === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(x) : null;
+    const n = m ? Number(m[1]) : typeof x === "number" ? x : NaN;
+    if (!(n >= 0 && n <= 100)) r.fail([...p, k], `${k} is a percentage, e.g. 10% (got ${JSON.stringify(x)})`);
+    return n;
+  };
+  const target = v.target ?? "all";
+  if (typeof target !== "string" || !/^(all|group:.+|device:.+)$/.test(target)) r.fail([...p, "target"], `target is "all", "group:<board>" or "device:<id>,<id>"`);
+  const atMs = dur(r, [...p, "at"], v.at, 2000);
+  const rollbackAtMs = v.rollbackAt === undefined ? undefined : dur(r, [...p, "rollbackAt"], v.rollbackAt, 0);
+  if (rollbackAtMs !== undefined && rollbackAtMs <= atMs) r.fail([...p, "rollbackAt"], "rollbackAt comes after at");
+  return {
+    agent: v.agent,
+    version: v.version,
+    resources,
+    atMs,
+    target,
+    canaryPercent: percent("canary", 10),
+    haltOnPercent: percent("haltOn", 5),
+    waves: num(r, [...p, "waves"], v.waves, 3, 1),
+    healthMs: dur(r, [...p, "health"], v.health, 1000),
+    ...(rollbackAtMs !== undefined ? { rollbackAtMs } : {}),
   };
 }
 

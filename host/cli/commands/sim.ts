@@ -38,9 +38,10 @@ export function register(program: Command): void {
     .option("--detail", "every agent and device in the summary and report, and every event in trace.json (big fleets are grouped otherwise)")
     .option("--timeline-limit <n>", "most timeline lines to print", wholeNumber("--timeline-limit"), 200)
     .action(async (file: string, o: SimCliOptions) => {
-      const network = o.realtime || o.broker ? "mqtt" : o.network;
-      if (network !== "local" && network !== "sealed" && network !== "mqtt") throw new CliError(`--network: expected local, sealed or mqtt (got "${o.network}")`);
+      if (o.network !== "local" && o.network !== "sealed" && o.network !== "mqtt") throw new CliError(`--network: expected local, sealed or mqtt (got "${o.network}")`);
       const sc = await reportErrors(() => loadScenario(file), [ScenarioError]);
+      // a scenario with an OTA rollout runs in real time over the broker, as rollouts do
+      const network = o.realtime || o.broker || sc.ota ? "mqtt" : o.network;
       if (o.report) checkReportDir(o.report);
       const totalMs = o.duration ?? sc.durationMs;
       // Ctrl-C: the first stops the run at the next turn of the event loop and still
@@ -49,7 +50,7 @@ export function register(program: Command): void {
       const release = onInterrupt(() => {
         interrupted = true;
       });
-      if (!o.json) process.stderr.write(`colony: running ${sc.name} for ${formatMs(totalMs)} (${network === "mqtt" ? "real time" : "virtual clock"}; Ctrl-C stops it and still writes the report)\n`);
+      if (!o.json) process.stderr.write(`colony: running ${sc.name} for ${formatMs(totalMs)} (${network === "mqtt" ? `real time${o.broker ? "" : " on the embedded broker"}${sc.ota ? ", with an OTA rollout" : ""}` : "virtual clock"}; Ctrl-C stops it and still writes the report)\n`);
       const bar = !o.json && process.stderr.isTTY ? progressBar("simulated") : undefined;
       let result: SimResult;
       try {
