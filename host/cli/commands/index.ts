@@ -8,6 +8,7 @@ import { register as flashCommand } from "./flash.ts";
 import { register as gatewayCommand } from "./gateway.ts";
 import { register as inspectCommand } from "./inspect.ts";
 import { register as keysCommand } from "./keys.ts";
+import { register as learnCommand } from "./learn.ts";
 import { register as modelCommand } from "./model.ts";
 import { register as otaCommand } from "./ota.ts";
 import { register as runCommand } from "./run.ts";
@@ -28,4 +29,5 @@ export const COMMANDS: RegisterCommand[] = [
   bundleCommand,
   otaCommand,
   flashCommand,
+  learnCommand,
 ];
