@@ -6,3 +6,5 @@ export { UnitQueue, type Job, type Discipline } from "./queue.ts";
 export { regulate, onStateChange, DEFAULT_POLICY, type DeviceCondition, type ResourceState, type TaskNeeds, type RegulationPolicy, type Verdict, type StateChange, type Disposition } from "./regulation.ts";
 export { place, isRefusal, transfer, OFFLOAD_OVERHEAD_BYTES, type Candidate, type Link, type Placement, type Refusal, type Request } from "./placement.ts";
 export { OffloadServer, OffloadClient, OffloadError, offloadTopic, resultTopic, type OffloadResult } from "./offload.ts";
+export { runSweep, POLICIES, type Policy, type Workload, type SweepDevice, type SweepStateEvent, type SweepOptions, type SweepResult, type SchedTraceEvent, type TraceKind } from "./sweep.ts";
+export { productionLineDevices, productionLineEvents, LINE_MODELS } from "./production-line.ts";
