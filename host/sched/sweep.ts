@@ -96,7 +96,8 @@ interface Running {
   returnUs: number;
 }
 
-const TRACE_LIMIT = 400;
+/** Trace events kept per kind and device (state changes and their consequences are rare; offloads are not). */
+const TRACE_LIMIT = 40;
 
 /** Poisson arrivals of every device's workload, sorted by time. */
 function arrivals(o: SweepOptions): { atUs: number; device: SweepDevice; n: number }[] {
@@ -146,8 +147,12 @@ export function runSweep(o: SweepOptions): SweepResult {
     return c;
   };
   const r: SweepResult = { policy: o.policy, load: o.load, requests: 0, onTime: 0, late: 0, refused: 0, shed: 0, migrated: 0, offloaded: 0, missRate: 0, energyPerInferenceUj: 0, totalEnergyUj: 0, trace: [] };
+  const kept = new Map<string, number>();
   const trace = (atUs: number, device: string, kind: TraceKind, detail: string): void => {
-    if (r.trace.length < TRACE_LIMIT) r.trace.push({ atMs: Math.round(atUs / 100) / 10, device, kind, detail });
+    const n = kept.get(`${kind} ${device}`) ?? 0;
+    if (n >= TRACE_LIMIT) return;
+    kept.set(`${kind} ${device}`, n + 1);
+    r.trace.push({ atMs: Math.round(atUs / 100) / 10, device, kind, detail });
   };
   let ran = 0;
   const running: Running[] = [];
@@ -289,6 +294,7 @@ export function runSweep(o: SweepOptions): SweepResult {
     }
     startFree(now);
   }
+  r.trace.sort((a, b) => a.atMs - b.atMs);
   r.missRate = r.requests === 0 ? 0 : (r.requests - r.onTime) / r.requests;
   r.energyPerInferenceUj = ran === 0 ? 0 : r.totalEnergyUj / ran;
   return r;
