@@ -8,3 +8,5 @@ export { place, isRefusal, transfer, OFFLOAD_OVERHEAD_BYTES, type Candidate, typ
 export { OffloadServer, OffloadClient, OffloadError, offloadTopic, resultTopic, type OffloadResult } from "./offload.ts";
 export { runSweep, POLICIES, type Policy, type Workload, type SweepDevice, type SweepStateEvent, type SweepOptions, type SweepResult, type SchedTraceEvent, type TraceKind } from "./sweep.ts";
 export { productionLineDevices, productionLineEvents, LINE_MODELS } from "./production-line.ts";
+export { parseLoads, sweepScenario, loadSweepLines, LoadSweepError, type LoadSweep, type ScenarioDeviceInfo } from "./load.ts";
+export { schedReport } from "./report.ts";
