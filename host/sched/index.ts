@@ -10,3 +10,5 @@ export { runSweep, POLICIES, type Policy, type Workload, type SweepDevice, type 
 export { productionLineDevices, productionLineEvents, LINE_MODELS } from "./production-line.ts";
 export { parseLoads, sweepScenario, loadSweepLines, LoadSweepError, type LoadSweep, type ScenarioDeviceInfo } from "./load.ts";
 export { schedReport } from "./report.ts";
+export { computeAdvert, peerCandidates, AdvertisedQueue, linkBetween } from "./peers.ts";
+export type { AdmissionQueue } from "./placement.ts";

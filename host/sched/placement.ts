@@ -3,7 +3,12 @@
 // of input and output over the link (scaled by its quality) and the run; among those that meet the
 // deadline and that regulation admits, the least energy wins, then the earliest finish.
 import type { InferenceCost } from "./cost.ts";
-import type { Job, UnitQueue } from "./queue.ts";
+import type { Job } from "./queue.ts";
+
+/** What placement asks of a queue: a local UnitQueue, or a peer's as its presence beat advertises it. */
+export interface AdmissionQueue {
+  admission(job: Job, nowUs: number): { finishUs: number } | undefined;
+}
 import type { Verdict } from "./regulation.ts";
 
 /** Bytes a request and its answer carry besides the tensors (topic, CBOR keys, MQTT header). */
@@ -27,7 +32,7 @@ export interface Candidate {
   /** Undefined for a local unit. */
   link?: Link;
   cost: InferenceCost;
-  queue: UnitQueue;
+  queue: AdmissionQueue;
   /** Regulation's verdict for the device that would run it (peers: from their presence state). */
   verdict: Verdict;
 }

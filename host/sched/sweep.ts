@@ -196,7 +196,7 @@ export function runSweep(o: SweepOptions): SweepResult {
         const acc = acceleratorUnit(site.units.filter((u) => !site.state.failedUnits.includes(u.id)));
         pick = usable.find((c) => c.unit === acc?.id) ?? usable.find((c) => c.unit === site.units[0]!.id);
       } else {
-        const finish = (c: Candidate) => c.queue.backlogUs(nowUs) + c.cost.timeUs + (c.link ? transfer(c.link, c.cost).us : 0);
+        const finish = (c: Candidate) => sites.get(c.device)!.queues.get(c.unit)!.backlogUs(nowUs) + c.cost.timeUs + (c.link ? transfer(c.link, c.cost).us : 0);
         pick = usable.reduce<Candidate | undefined>((b, c) => (!b || finish(c) < finish(b) ? c : b), undefined);
       }
       if (!pick) {
