@@ -18,6 +18,15 @@ export interface DeviceState {
   capabilities: string[];
   /** x, y, z in metres in the site frame. */
   position: [number, number, number];
+  /** Compute units' queues and the state that regulates them, for offload and bidding (host/sched). */
+  compute?: ComputeAdvert;
+}
+
+export interface ComputeAdvert {
+  board: string;
+  units: { id: string; kind: string; backlogUs: number }[];
+  failedUnits: string[];
+  temperatureC: number;
 }
 
 export interface BeatBody {

@@ -11,7 +11,7 @@ export interface BatterySpec {
 }
 
 /** Effective bit rate by radio kind, for radio on-time. */
-function bitRate(radios: string[]): number {
+export function bitRate(radios: string[]): number {
   const r = radios.join(" ");
   if (r.includes("wifi")) return 6e6;
   if (r.includes("ethernet")) return 100e6;

@@ -7,5 +7,5 @@ export { checkFitsBoard, ramNeeded } from "./fit.ts";
 export { buildInferenceCore } from "./build.ts";
 export { CoreInstance } from "./core.ts";
 export { readTflite, type TfliteModel } from "./tflite.ts";
-export { DEFAULT_CPU_CYCLES_PER_MAC, type NpuUnit, type CpuUnit, type UnitCost } from "./npu/npu.ts";
+export { DEFAULT_CPU_CYCLES_PER_MAC, npuSupports, type NpuUnit, type CpuUnit, type UnitCost } from "./npu/npu.ts";
 export type { CompiledModel, CompiledOp, CompiledTensor, ModelSummary, TensorType } from "./model.ts";

@@ -1,5 +1,8 @@
 // colony sim: run a scenario file on the virtual clock; print a timeline and a summary.
 import type { Command } from "commander";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { LoadSweepError, loadSweepLines, parseLoads, schedReport, sweepScenario } from "../../sched/index.ts";
 import { LoadError } from "../../kernel/index.ts";
 import { detailed, formatMs, loadScenario, runScenario, ScenarioError, selectTrace, summaryJson, summaryLines, timelineLines, type SimResult } from "../../sim/index.ts";
 import { CliError } from "../errors.ts";
@@ -20,6 +23,7 @@ interface SimCliOptions {
   network: string;
   realtime?: boolean;
   broker?: string;
+  load?: string;
 }
 
 export function register(program: Command): void {
@@ -36,6 +40,7 @@ export function register(program: Command): void {
     .option("--json", "print the summary as JSON instead of text")
     .option("--quiet", "print only the summary")
     .option("--detail", "every agent and device in the summary and report, and every event in trace.json (big fleets are grouped otherwise)")
+    .option("--load <factors>", "also sweep the scenario's inference load, e.g. 1x,2x,4x: deadline misses and energy of the scheduler vs FIFO vs local-only (sched.html in --report)")
     .option("--timeline-limit <n>", "most timeline lines to print", wholeNumber("--timeline-limit"), 200)
     .action(async (file: string, o: SimCliOptions) => {
       if (o.network !== "local" && o.network !== "sealed" && o.network !== "mqtt") throw new CliError(`--network: expected local, sealed or mqtt (got "${o.network}")`);
@@ -43,6 +48,9 @@ export function register(program: Command): void {
       // a scenario with an OTA rollout runs in real time over the broker, as rollouts do
       const network = o.realtime || o.broker || sc.ota ? "mqtt" : o.network;
       if (o.report) checkReportDir(o.report);
+      const loads = o.load !== undefined ? await reportErrors(async () => parseLoads(o.load!), [LoadSweepError]) : undefined;
+      // the sweep runs on its own virtual clock, before the scenario, so a bad --load fails at once
+      const sweep = loads ? await reportErrors(async () => sweepScenario(sc.devices, sc.models, loads, o.duration ?? sc.durationMs, o.seed ?? sc.seed), [LoadSweepError]) : undefined;
       const totalMs = o.duration ?? sc.durationMs;
       // Ctrl-C: the first stops the run at the next turn of the event loop and still
       // writes the report; a second one ends the process at once.
@@ -72,10 +80,11 @@ export function register(program: Command): void {
         release();
       }
       const written = o.report ? writeReport(o.report, sc, result, o.detail === true) : undefined;
+      if (sweep && o.report) writeFileSync(path.join(o.report, "sched.html"), schedReport(sc.name, sweep));
       if (o.json) {
         // the summary, and the events with their decoded bodies, bounded as trace.json is
         const { events, counts } = selectTrace(result.trace, { all: detailed(result, o.detail === true), quiet: sc.quiet });
-        printJson({ ...summaryJson(result, o.detail), trace: events, traceKept: counts });
+        printJson({ ...summaryJson(result, o.detail), trace: events, traceKept: counts, ...(sweep ? { loadSweep: sweep.results.map(({ trace: _t, ...r }) => r) } : {}) });
       }
       else {
         const out = (s: string) => process.stdout.write(s + "\n");
@@ -85,6 +94,7 @@ export function register(program: Command): void {
           out("");
         }
         for (const l of summaryLines(result, o.detail)) out(l);
+        if (sweep) for (const l of ["", ...loadSweepLines(sweep)]) out(l);
         if (written) out(`\nreport written to ${o.report}/report.html (with summary.json and trace.json: ${written})`);
         if (interrupted) out(`\nstopped early by Ctrl-C at ${formatMs(result.simulatedMs)} of ${formatMs(totalMs)}`);
       }
