@@ -69,6 +69,12 @@ export class RunningAgent implements AgentContext {
   get manifest(): Manifest {
     return this.loaded.manifest;
   }
+  /** where its data can come from: the sensors its manifest grants */
+  get sensorAliases(): string[] {
+    return (this.sensorAliasCache ??= this.manifest.capabilities.filter((c) => c.startsWith("sensor:")).map((c) => c.slice(7)));
+  }
+  private sensorAliasCache?: string[];
+
   get hasSnapshot(): boolean {
     return this.instance?.hasExport("snapshot") ?? false;
   }
@@ -92,7 +98,7 @@ export class RunningAgent implements AgentContext {
       throw e;
     }
     this.status = "running";
-    this.dev.trace({ type: "start", agent: this.agent, text: `${this.agent}@${this.manifest.version} started (${this.loaded.wasmBytes} B wasm)` });
+    this.dev.trace({ type: "start", agent: this.agent, text: `${this.agent}@${this.manifest.version} started (${this.loaded.wasmBytes} B wasm)`, data: { capabilities: this.manifest.capabilities } });
     return true;
   }
 
@@ -310,6 +316,11 @@ export class RunningAgent implements AgentContext {
   publish(topic: string, body: Uint8Array, qos: number): number {
     if (!this.manifest.publish.includes(topic)) return this.refuse(`publish on "${topic}" (not in the manifest's publish list)`);
     if (body.length > MAX_MESSAGE_BYTES) return AbiError.NO_SPACE;
+    const gate = this.dev.gate;
+    if (gate) {
+      const why = gate.checkPublish({ device: this.dev.id, agent: this.agent, topic, bytes: body.length, sensors: this.sensorAliases, now: this.dev.clock.now() });
+      if (why !== undefined) return this.refuse(why);
+    }
     this.metrics.published++;
     this.dev.publish(this, topic, body, qos === 1 ? 1 : 0);
     return 0;

@@ -13,6 +13,7 @@ import type { Clock } from "./scheduler.ts";
 import type { DeviceServices, ModelBinding } from "./services.ts";
 import { DEFAULT_POLICY, type SupervisorPolicy } from "./supervisor.ts";
 import type { TraceEvent, TraceSink } from "./trace.ts";
+import type { PublishGate } from "./gate.ts";
 
 export interface DeviceOptions {
   id: string;
@@ -31,6 +32,8 @@ export interface DeviceOptions {
   traceBodies?: string[];
   /** but not of publishes on these (a big fleet's chatter, counted rather than kept) */
   traceBodiesExcept?: string[];
+  /** the site's policy on what may leave the device */
+  gate?: PublishGate;
 }
 
 export class Device implements DeviceServices {
@@ -45,6 +48,7 @@ export class Device implements DeviceServices {
   readonly actuators: Map<string, ActuatorSink>;
   readonly models?: ModelBinding;
   readonly agents = new Map<string, RunningAgent>();
+  readonly gate?: PublishGate;
   private readonly bus: BusPort;
   private readonly sink?: TraceSink;
   private readonly traceBodies: string[];
@@ -66,6 +70,7 @@ export class Device implements DeviceServices {
     this.sensors = new Map((o.sensors ?? []).map((s) => [s.alias, s]));
     this.actuators = new Map((o.actuators ?? []).map((a) => [a.alias, a]));
     this.models = o.models;
+    if (o.gate) this.gate = o.gate;
     this.sink = o.trace;
     this.traceBodies = o.traceBodies ?? [];
     this.traceBodiesExcept = o.traceBodiesExcept ?? [];

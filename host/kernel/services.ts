@@ -5,6 +5,7 @@ import type { RunningAgent } from "./agent.ts";
 import type { Clock } from "./scheduler.ts";
 import type { SupervisorPolicy } from "./supervisor.ts";
 import type { TraceEvent } from "./trace.ts";
+import type { PublishGate } from "./gate.ts";
 
 /** The model binding; the TinyML core implements it (CPU or the board's NPU). */
 export interface ModelBinding {
@@ -20,6 +21,9 @@ export interface DeviceServices {
   readonly sensors: ReadonlyMap<string, SensorSource>;
   readonly actuators: ReadonlyMap<string, ActuatorSink>;
   readonly models?: ModelBinding;
+  readonly id: string;
+  /** the site's policy on what may leave the device, if it has one */
+  readonly gate?: PublishGate;
   trace(e: Omit<TraceEvent, "t" | "device">): void;
   publish(agent: RunningAgent, topic: string, body: Uint8Array, qos: 0 | 1): void;
   /** Subscribes to a site-relative filter; the callback gets the relative topic. */

@@ -72,6 +72,11 @@ export function summaryLines(r: SimResult, detail = false): string[] {
     if (shown.length < r.actuators.length) lines.push(`… ${r.actuators.length} actuators in all, ${r.actuators.filter((a) => a.commands > 0).length} commanded (--detail lists every one)`);
   }
   if (r.ota) lines.push("", ...otaLines(r.ota));
+  if (r.policy) {
+    const refused = Object.entries(r.policy.refused);
+    lines.push("", `site policy ${r.policy.file}: ${r.policy.checks} publish(es) checked, ${refused.length ? refused.map(([k, v]) => `${v} refused (${k})`).join(", ") : "none refused"}`);
+  }
+  if (r.audit) lines.push(`audit log ${r.audit.file}: ${r.audit.records} signed records (${Object.entries(r.audit.byKind).map(([k, v]) => `${v} ${k}`).join(", ")}); verify with: colony audit verify ${r.audit.file} --key ${r.audit.publicKey}`);
   if (r.line) {
     const l = r.line;
     lines.push(

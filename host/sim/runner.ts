@@ -19,13 +19,15 @@ import {
   type Point,
   type SensorSource,
 } from "../hal/index.ts";
-import { Device, LoadError, Priority, RealClock, topicMatches, TraceLog, VirtualClock, type AgentMetrics, type AgentStatus, type Clock, type TraceEvent } from "../kernel/index.ts";
+import { Device, LoadError, Priority, RealClock, topicMatches, TraceLog, VirtualClock, type AgentMetrics, type AgentStatus, type Clock, type TraceEvent, type TraceSink } from "../kernel/index.ts";
 import { createNetwork, latencyStats, type NetworkKind } from "./network.ts";
 import { lineMetrics, type LineMetrics } from "./line-metrics.ts";
 import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
 import { runYielding } from "./yielding.ts";
 import { startFleetOta, type OtaParticipant, type OtaResult } from "./ota/index.ts";
+import { AuditLog, auditFromTrace, PolicyGate } from "../governance/index.ts";
+import { siteAuditKey } from "./audit-key.ts";
 import { ModelError } from "../tinyml/index.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
 
@@ -76,6 +78,10 @@ export interface SimResult {
   line?: LineMetrics;
   /** the scenario's over-the-air rollout, when it has one */
   ota?: OtaResult;
+  /** the site policy's checks and refusals, when the scenario has one */
+  policy?: { file: string; checks: number; refused: Record<string, number> };
+  /** the audit log written, when asked for */
+  audit?: { file: string; records: number; byKind: Record<string, number>; publicKey: string };
   trace: TraceEvent[];
 }
 
@@ -93,6 +99,8 @@ export interface RunOptions {
   brokerUrl?: string;
   /** keep the decoded body of every publish, the scenario's quiet topics too */
   detail?: boolean;
+  /** write the site's audit log (hash-chained, signed) here */
+  auditFile?: string;
 }
 
 /** Topics whose bodies always go into the trace, for the report's task and line figures. */
@@ -127,6 +135,19 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     ...(opts.brokerUrl ? { brokerUrl: opts.brokerUrl } : {}),
   });
   const log = new TraceLog();
+  const gate = sc.policy ? new PolicyGate(sc.policy) : undefined;
+  const audit = opts.auditFile ? new AuditLog(opts.auditFile, siteAuditKey(sc.site, seed)) : undefined;
+  // every audit record as the trace has it, signed as it happens
+  const traceSink: TraceSink = audit
+    ? (e) => {
+        log.sink(e);
+        const rec = auditFromTrace(e);
+        if (rec) audit.append(rec);
+      }
+    : log.sink;
+  if (audit) {
+    if (sc.policy) audit.append({ kind: "policy", t: 0, text: `site policy ${sc.policy.file}: egress ${[...sc.policy.egress].join(", ")}; ${sc.policy.rateLimits.length} rate limit(s)` });
+  }
   const engine = opts.engine ?? new V8Engine();
   const started = performance.now();
   const map = sc.map ? new GridMap(sc.map) : undefined;
@@ -164,7 +185,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
       else if (spec.kind === "camera") sensors.push(new LineCamera(alias, line!, spec.station !== undefined ? stations.get(spec.station) : undefined));
       else sensors.push(new ProbeSensor(alias, assets, where, spec.range));
     }
-    const trace = log.sink;
+    const trace = traceSink;
     for (const a of d.agents)
       for (const m of a.manifest.models)
         try {
@@ -177,7 +198,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     const models =
       hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
     const bus = await net.portFor(d.id);
-    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["#"], traceBodiesExcept: bodiesLeftOut, ...(models ? { models } : {}) });
+    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["#"], traceBodiesExcept: bodiesLeftOut, ...(models ? { models } : {}), ...(gate ? { gate } : {}) });
     battery = new Battery(d.battery, d.board, device, base, () => models?.energyUj ?? 0);
     if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
     built.push({ device, spec: d, ...(base ? { base } : {}), battery, ...(models ? { models } : {}), recorders, samples: [] });
@@ -199,7 +220,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     }
 
   const ota = sc.ota
-    ? await startFleetOta({ spec: sc.ota, site: sc.site, seed, brokerUrl: net.brokerUrl!, clock, participants: otaParticipants, trace: (e) => log.sink({ t: clock.now(), ...e }) })
+    ? await startFleetOta({ spec: sc.ota, site: sc.site, seed, brokerUrl: net.brokerUrl!, clock, participants: otaParticipants, trace: (e) => traceSink({ t: clock.now(), ...e }) })
     : undefined;
 
   const slice = opts.progressEveryMs ?? Math.max(100, duration / 100);
@@ -296,6 +317,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     expectations: [],
     trace: log.events,
     ...(otaResult ? { ota: otaResult } : {}),
+    ...(gate && sc.policy ? { policy: { file: sc.policy.file, checks: gate.checks, refused: { ...gate.refused } } } : {}),
+    ...(audit ? { audit: { file: opts.auditFile!, records: audit.records, byKind: { ...audit.counts }, publicKey: Buffer.from(siteAuditKey(sc.site, seed).publicKey).toString("hex") } } : {}),
   };
   if (line) result.line = lineMetrics(result.trace, line, result.simulatedMs);
   result.expectations = sc.expect.map((e) => checkExpectation(e, result));

@@ -9,6 +9,7 @@ import type { AssetSpec, GridSpec, LineSpec, SensorFault, SpectrumFault, Wavefor
 import { BoardError, loadBoard, ManifestError, parseManifest, type BoardProfile, type Manifest } from "../kernel/index.ts";
 import { parseDuration } from "./duration.ts";
 import { OTA_FIELDS, type OtaSpec } from "./ota/index.ts";
+import { loadPolicy, PolicyError, type SitePolicy } from "../governance/index.ts";
 
 export class ScenarioError extends Error {
   constructor(
@@ -89,6 +90,8 @@ export interface Scenario {
   expect: Expectation[];
   /** a staged over-the-air rollout during the run (real time, over the broker) */
   ota?: OtaSpec;
+  /** the site's policy (host/governance), enforced on every device */
+  policy?: SitePolicy;
 }
 
 type Path = (string | number)[];
@@ -408,7 +411,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
   const r: Reader = new Reader(file, doc, lines);
   const v: unknown = doc.toJS();
   if (!isObj(v)) r.fail([], "a scenario is a map { name, site, seed, duration, devices, network, record, expect }");
-  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models", "line", "ota"]);
+  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models", "line", "ota", "policy"]);
   agentCache = new Map();
   if (typeof v.name !== "string") r.fail(["name"], "name is required");
   const site = v.site ?? "site";
@@ -503,10 +506,22 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
     quiet: quiet as string[],
     expect,
     ...(v.ota !== undefined ? { ota: readOta(r, v.ota, devices) } : {}),
+    ...(v.policy !== undefined ? { policy: readPolicy(r, v.policy, baseDir) } : {}),
   };
 }
 
 const OTA_STATES = ["running", "halted", "done", "rolled-back"];
+
+function readPolicy(r: Reader, v: unknown, baseDir: string): SitePolicy {
+  if (typeof v !== "string") r.fail(["policy"], "policy is the path of a site policy (YAML)");
+  try {
+    return loadPolicy(path.relative(process.cwd(), path.resolve(baseDir, v)) || path.resolve(baseDir, v));
+  } catch (e) {
+    // the policy's own file and line, as the policy file is what is wrong
+    if (e instanceof PolicyError) throw new ScenarioError(path.relative(process.cwd(), e.file), e.line, e.message.slice(e.message.indexOf(": ", e.file.length) + 2));
+    throw e;
+  }
+}
 
 function readOta(r: Reader, v: unknown, devices: DeviceSpec[]): OtaSpec {
   const p = ["ota"];

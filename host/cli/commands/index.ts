@@ -1,5 +1,6 @@
 // Every `colony` subcommand, one file each; a command file exports `register(program)`.
 import type { Command } from "commander";
+import { register as auditCommand } from "./audit.ts";
 import { register as boardsCommand } from "./boards.ts";
 import { register as buildCommand } from "./build.ts";
 import { register as bundleCommand } from "./bundle.ts";
@@ -30,4 +31,5 @@ export const COMMANDS: RegisterCommand[] = [
   otaCommand,
   flashCommand,
   learnCommand,
+  auditCommand,
 ];

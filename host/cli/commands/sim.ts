@@ -71,6 +71,7 @@ export function register(program: Command): void {
               shouldStop: () => interrupted,
               network,
               detail: o.detail === true,
+              ...(o.report ? { auditFile: path.join(o.report, "audit.jsonl") } : {}),
               ...(o.broker ? { brokerUrl: o.broker } : {}),
             }),
           [LoadError],

@@ -1,0 +1,49 @@
+// The policy enforced where a message would leave the device: in the kernel's publish, after
+// the manifest's own checks. A publish the policy forbids is refused (the agent gets
+// DENIED), counted by reason and traced; the bus never sees it.
+import { topicMatches, type PublishCheck, type PublishGate } from "../kernel/index.ts";
+import type { DataClass, SitePolicy } from "./policy.ts";
+
+const RANK: Record<DataClass, number> = { public: 0, derived: 1, raw: 2 };
+
+export class PolicyGate implements PublishGate {
+  /** refusals by reason: "egress:raw", "rate:<topic filter>" */
+  readonly refused: Record<string, number> = {};
+  checks = 0;
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly policy: SitePolicy) {}
+
+  /** The class of what an agent publishes on a topic: the site's word for the topic, else the most sensitive sensor it reads. */
+  classOf(topic: string, sensors: readonly string[]): DataClass {
+    for (const [filter, c] of this.policy.topics) if (topicMatches(filter, topic)) return c;
+    let worst: DataClass = "public";
+    for (const s of sensors) {
+      const c = this.policy.dataClasses.get(s) ?? "raw";
+      if (RANK[c] > RANK[worst]) worst = c;
+    }
+    return worst;
+  }
+
+  checkPublish(p: PublishCheck): string | undefined {
+    this.checks++;
+    const c = this.classOf(p.topic, p.sensors);
+    if (!this.policy.egress.has(c)) return this.refuse(`egress:${c}`, `site policy: ${c} data may not leave the device (topic "${p.topic}"; ${this.policy.file})`);
+    for (const r of this.policy.rateLimits) {
+      if ((r.agent !== "*" && r.agent !== p.agent) || !topicMatches(r.topic, p.topic)) continue;
+      const key = `${p.device}/${p.agent}/${r.topic}`;
+      const b = this.buckets.get(key) ?? { tokens: r.burst, at: p.now };
+      b.tokens = Math.min(r.burst, b.tokens + ((p.now - b.at) / 1000) * r.perSecond);
+      b.at = p.now;
+      this.buckets.set(key, b);
+      if (b.tokens < 1) return this.refuse(`rate:${r.topic}`, `site policy: more than ${r.perSecond}/s on "${r.topic}" (burst ${r.burst})`);
+      b.tokens -= 1;
+    }
+    return undefined;
+  }
+
+  private refuse(reason: string, text: string): string {
+    this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+    return text;
+  }
+}

@@ -1,0 +1,105 @@
+// A site's policy (YAML): which data may leave a device and how fast agents may publish.
+// Validated like a scenario: every error names the file, the line and the field.
+//
+//   site: pump-room
+//   dataClasses:            # what each sensor alias yields
+//     vib0: raw
+//     pos0: public
+//   topics:                 # what a topic carries, overriding what its agent reads
+//     event/#: derived
+//     telemetry/score: derived
+//   egress: [public, derived]   # classes that may leave a device (raw: never, unless listed)
+//   rateLimits:
+//     - { agent: "*", topic: "event/#", perSecond: 2, burst: 5 }
+import { readFileSync } from "node:fs";
+import { LineCounter, parseDocument } from "yaml";
+
+export const DATA_CLASSES = ["public", "derived", "raw"] as const;
+export type DataClass = (typeof DATA_CLASSES)[number];
+
+export interface RateLimit {
+  agent: string;
+  topic: string;
+  perSecond: number;
+  burst: number;
+}
+
+export interface SitePolicy {
+  file: string;
+  site?: string;
+  /** sensor alias -> class; an alias not named is raw (the safe default) */
+  dataClasses: Map<string, DataClass>;
+  /** topic filter -> class of what is published there */
+  topics: [string, DataClass][];
+  egress: Set<DataClass>;
+  rateLimits: RateLimit[];
+}
+
+export class PolicyError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    problem: string,
+  ) {
+    super(`${file}${line !== undefined ? `:${line}` : ""}: ${problem}`);
+    this.name = "PolicyError";
+  }
+}
+
+const FIELDS = ["site", "dataClasses", "topics", "egress", "rateLimits"];
+
+export function parsePolicy(text: string, file: string): SitePolicy {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) throw new PolicyError(file, lines.linePos(doc.errors[0]!.pos[0]).line, `bad YAML: ${doc.errors[0]!.message.split("\n")[0]}`);
+  const fail = (p: (string | number)[], problem: string): never => {
+    let line: number | undefined;
+    for (let i = p.length; i >= 0 && line === undefined; i--) {
+      const node = doc.getIn(p.slice(0, i), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === "object" && node.range) line = lines.linePos(node.range[0]).line;
+    }
+    throw new PolicyError(file, line, `${p.length ? p.join(".") + ": " : ""}${problem}`);
+  };
+  const v = doc.toJS() as unknown;
+  if (typeof v !== "object" || v === null || Array.isArray(v)) fail([], `a policy is a map { ${FIELDS.join(", ")} }`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!FIELDS.includes(k)) fail([k], `unknown field "${k}" (allowed: ${FIELDS.join(", ")})`);
+  const klass = (p: (string | number)[], x: unknown): DataClass => {
+    if (!DATA_CLASSES.includes(x as DataClass)) fail(p, `a data class is one of ${DATA_CLASSES.join(", ")} (got ${JSON.stringify(x)})`);
+    return x as DataClass;
+  };
+  const map = (k: string): [string, unknown][] => {
+    const m = o[k] ?? {};
+    if (typeof m !== "object" || m === null || Array.isArray(m)) fail([k], `${k} is a map`);
+    return Object.entries(m as Record<string, unknown>);
+  };
+  const dataClasses = new Map(map("dataClasses").map(([alias, c]) => [alias, klass(["dataClasses", alias], c)] as const));
+  const topics = map("topics").map(([t, c]) => [t, klass(["topics", t], c)] as [string, DataClass]);
+  const eg = o.egress ?? ["public", "derived"];
+  if (!Array.isArray(eg)) fail(["egress"], "egress is a list of the data classes that may leave a device");
+  const egress = new Set((eg as unknown[]).map((c, i) => klass(["egress", i], c)));
+  const rl = o.rateLimits ?? [];
+  if (!Array.isArray(rl)) fail(["rateLimits"], "rateLimits is a list of { agent, topic, perSecond, burst }");
+  const rateLimits = (rl as unknown[]).map((r, i): RateLimit => {
+    const p = ["rateLimits", i];
+    if (typeof r !== "object" || r === null) fail(p, "a rate limit is { agent, topic, perSecond, burst }");
+    const x = r as Record<string, unknown>;
+    for (const k of Object.keys(x)) if (!["agent", "topic", "perSecond", "burst"].includes(k)) fail([...p, k], `unknown field "${k}"`);
+    if (typeof x.perSecond !== "number" || !(x.perSecond > 0)) fail([...p, "perSecond"], "perSecond is a number > 0");
+    const burst = x.burst ?? Math.max(1, Math.ceil(x.perSecond as number));
+    if (typeof burst !== "number" || !(burst >= 1)) fail([...p, "burst"], "burst is a number >= 1");
+    return { agent: typeof x.agent === "string" ? x.agent : "*", topic: typeof x.topic === "string" ? x.topic : "#", perSecond: x.perSecond as number, burst: burst as number };
+  });
+  if (o.site !== undefined && typeof o.site !== "string") fail(["site"], "site is a name");
+  return { file, ...(typeof o.site === "string" ? { site: o.site } : {}), dataClasses, topics, egress, rateLimits };
+}
+
+export function loadPolicy(file: string): SitePolicy {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new PolicyError(file, undefined, `cannot read the policy: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+  return parsePolicy(text, file);
+}

@@ -1,0 +1,17 @@
+// What the kernel asks before a message leaves the device: the site's policy
+// (host/governance) answers; the kernel only knows that someone may say no.
+
+export interface PublishCheck {
+  device: string;
+  agent: string;
+  topic: string;
+  bytes: number;
+  /** the sensor aliases the agent's manifest grants (where its data can come from) */
+  sensors: readonly string[];
+  now: number;
+}
+
+export interface PublishGate {
+  /** undefined: allowed; else why not (the refusal's text). */
+  checkPublish(p: PublishCheck): string | undefined;
+}
