@@ -16,6 +16,8 @@ const OPERATOR_NAMES = (
 ).split(" ");
 
 export function operatorName(code: number): string {
+  if (code === 150) return "GELU";
+  if (code === 0x10001) return "LAYER_NORM";
   return OPERATOR_NAMES[code] ?? `BUILTIN_${code}`;
 }
 
@@ -34,8 +36,16 @@ export const Builtin = {
   RESHAPE: 22,
   SOFTMAX: 25,
   PAD: 34,
+  MUL: 18,
+  CUSTOM: 32,
+  GATHER: 36,
+  TRANSPOSE: 39,
   MEAN: 40,
   QUANTIZE: 114,
+  BATCH_MATMUL: 126,
+  GELU: 150,
+  /** Not a TFLite builtin: the compiled code of the CUSTOM op COLONY_LAYER_NORM (see compile.ts). */
+  LAYER_NORM: 0x10001,
 } as const;
 
 /** TensorType codes. */

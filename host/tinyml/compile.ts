@@ -95,6 +95,12 @@ function compileOp(m: TfliteModel, op: TfliteOperator): CompiledOp {
   if (want !== undefined && op.options && op.optionsType !== want) {
     bad(ctx, `carries builtin options of type ${op.optionsType}, expected ${want}`);
   }
+  // A CUSTOM op the core implements gets its own compiled code; any other custom op is refused by name.
+  if (op.code === Builtin.CUSTOM) {
+    if (op.customCode !== LAYER_NORM_CUSTOM) throw new ModelError("unsupported", `operator ${op.index} CUSTOM "${op.customCode}" is not supported by the inference core (only ${LAYER_NORM_CUSTOM})`);
+    op.code = Builtin.LAYER_NORM;
+    op.name = "LAYER_NORM";
+  }
   const build = BUILDERS[op.code];
   if (!build) throw new ModelError("unsupported", `operator ${op.index} ${op.name} (builtin code ${op.code}) is not supported by the inference core`);
   const { params, macs } = build(ctx);
@@ -156,6 +162,12 @@ const BUILDERS: Record<number, (ctx: Ctx) => Built> = {
   [Builtin.PAD]: pad,
   [Builtin.CONCATENATION]: concatenation,
   [Builtin.LOGISTIC]: logistic,
+  [Builtin.MUL]: mul,
+  [Builtin.BATCH_MATMUL]: batchMatmul,
+  [Builtin.GELU]: gelu,
+  [Builtin.GATHER]: gather,
+  [Builtin.TRANSPOSE]: transpose,
+  [Builtin.LAYER_NORM]: layerNorm,
 };
 
 /** Per-channel (or per-tensor) multipliers: double(in) * double(filter[c]) / double(out), as TFLM. */
@@ -435,4 +447,155 @@ function f32bits(x: number): number {
   const b = new DataView(new ArrayBuffer(4));
   b.setFloat32(0, x, true);
   return b.getInt32(0, true);
+}
+
+/** The custom_code under which a .tflite carries Colony's fused int8 layer norm. */
+export const LAYER_NORM_CUSTOM = "COLONY_LAYER_NORM";
+
+function fusedActivation(ctx: Ctx): number {
+  const act = ctx.op.options ? ctx.op.options.i8(0) : 0;
+  if (act > 3) bad(ctx, `fused activation ${act} is not supported`);
+  return act;
+}
+
+function mul(ctx: Ctx): Built {
+  const a = tensor(ctx, "in", 0, "INT8");
+  const b = tensor(ctx, "in", 1, "INT8");
+  const out = tensor(ctx, "out", 0, "INT8");
+  const n = elements(a), n2 = elements(b);
+  // The second input may repeat along the trailing dimensions of the first (a per-feature scale).
+  const trailing = a.shape.slice(a.shape.length - b.shape.length).join();
+  if (elements(out) !== n || n2 > n || (n2 !== n && trailing !== b.shape.join()) || n % n2 !== 0) {
+    bad(ctx, `broadcasting [${a.shape}] * [${b.shape}] -> [${out.shape}] is not supported (same shape, or the second matching the trailing dimensions)`);
+  }
+  const [qa, qb, qo] = [q1(ctx, a), q1(ctx, b), q1(ctx, out)];
+  const q = quantizeMultiplier((qa.scale * qb.scale) / qo.scale);
+  const [amin, amax] = activationRange(fusedActivation(ctx), qo.scale, qo.zp);
+  return { params: [n, n2, -qa.zp, -qb.zp, qo.zp, q.multiplier, q.shift, amin, amax], macs: n };
+}
+
+function batchMatmul(ctx: Ctx): Built {
+  const lhs = tensor(ctx, "in", 0, "INT8");
+  const rhs = tensor(ctx, "in", 1, "INT8");
+  const out = tensor(ctx, "out", 0, "INT8");
+  const o = ctx.op.options;
+  const adjX = o ? o.i8(0) : 0, adjY = o ? o.i8(1) : 0;
+  if (lhs.shape.length < 2 || rhs.shape.length < 2) bad(ctx, `operands [${lhs.shape}] and [${rhs.shape}] must be at least 2-D`);
+  const rows = (t: TfliteTensor): [number, number, number] => {
+    const s = t.shape;
+    return [s.slice(0, -2).reduce((x, y) => x * y, 1), s[s.length - 2]!, s[s.length - 1]!];
+  };
+  const [lb, l0, l1] = rows(lhs);
+  const [rb, r0, r1] = rows(rhs);
+  const [M, K] = adjX ? [l1, l0] : [l0, l1];
+  const [K2, N] = adjY ? [r1, r0] : [r0, r1];
+  if (K !== K2) bad(ctx, `inner dimensions differ: [${lhs.shape}]${adjX ? "^T" : ""} x [${rhs.shape}]${adjY ? "^T" : ""}`);
+  if (lb !== rb && lb !== 1 && rb !== 1) bad(ctx, `batch dimensions of [${lhs.shape}] and [${rhs.shape}] do not broadcast (equal, or one of them 1)`);
+  const batches = Math.max(lb, rb);
+  if (elements(out) !== batches * M * N || out.shape[out.shape.length - 1] !== N) bad(ctx, `output [${out.shape}] is not ${batches} x ${M} x ${N}`);
+  const [ql, qr, qo] = [q1(ctx, lhs), q1(ctx, rhs), q1(ctx, out)];
+  const q = quantizeMultiplier((ql.scale * qr.scale) / qo.scale);
+  return {
+    params: [-ql.zp, -qr.zp, qo.zp, q.multiplier, q.shift, -128, 127, batches, lb === 1 && batches > 1 ? 0 : M * K, rb === 1 && batches > 1 ? 0 : K * N, M, K, N, adjX ? 1 : 0, adjY ? 1 : 0],
+    macs: batches * M * N * K,
+  };
+}
+
+/** erf to double precision, for the exact GELU. */
+export function erf(x: number): number {
+  // Abramowitz-Stegun 7.1.28 is too coarse for tables that must round like the float operator; the series
+  // converges fast for |x| < 3 and erfc's continued fraction covers the rest.
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let term = ax, sum = ax;
+    for (let n = 1; n < 200; n++) {
+      term *= (-ax * ax) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc(x) = exp(-x^2) / sqrt(pi) * 1 / (x + 1/2 / (x + 1 / (x + 3/2 / (x + ...))))
+  let f = ax;
+  for (let n = 60; n >= 1; n--) f = ax + n / 2 / f;
+  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f);
+}
+
+/** GELU of a real value: exact (erf) or the tanh approximation, as TFLite's `approximate` option says. */
+export function geluReal(x: number, approximate: boolean): number {
+  if (approximate) return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+}
+
+function gelu(ctx: Ctx): Built {
+  const input = tensor(ctx, "in", 0, "INT8");
+  const output = tensor(ctx, "out", 0, "INT8");
+  const [iq, oq] = [q1(ctx, input), q1(ctx, output)];
+  const approximate = ctx.op.options ? ctx.op.options.i8(0) !== 0 : false;
+  const table = new Int8Array(256);
+  for (let q = -128; q < 128; q++) {
+    const y = geluReal(iq.scale * (q - iq.zp), approximate);
+    table[q + 128] = Math.max(-128, Math.min(127, roundAway(y / oq.scale) + oq.zp));
+  }
+  return { params: [elements(input), ...new Int32Array(table.buffer)], macs: 0 };
+}
+
+function gather(ctx: Ctx): Built {
+  const table = tensor(ctx, "in", 0, "INT8");
+  const indices = tensor(ctx, "in", 1);
+  const out = tensor(ctx, "out", 0, "INT8");
+  const o = ctx.op.options;
+  const axis = o ? o.i32(0) : 0;
+  if (axis !== 0 || (o ? o.i32(1) : 0) !== 0) bad(ctx, `only axis 0 without batch dimensions is supported (axis ${axis})`);
+  if (indices.type !== "INT8" && indices.type !== "INT32") bad(ctx, `indices are ${indices.type}, expected INT8 or INT32`);
+  const rows = table.shape[0]!, depth = elements(table) / rows, count = elements(indices);
+  if (elements(out) !== count * depth) bad(ctx, `output [${out.shape}] is not ${count} rows of ${depth}`);
+  sameQuant(ctx, table, out);
+  return { params: [rows, depth, count, indices.type === "INT32" ? 1 : 0, q1(ctx, table).zp], macs: 0 };
+}
+
+function transpose(ctx: Ctx): Built {
+  const input = tensor(ctx, "in", 0, "INT8");
+  const perm = tensor(ctx, "in", 1, "INT32");
+  const output = tensor(ctx, "out", 0, "INT8");
+  const rank = input.shape.length;
+  if (rank > 4 || !perm.data || elements(perm) !== rank) bad(ctx, `perm must be a constant int32 vector of ${rank} (rank at most 4)`);
+  sameQuant(ctx, input, output);
+  const pv = new DataView(perm.data.buffer, perm.data.byteOffset, perm.data.byteLength);
+  const p = Array.from({ length: rank }, (_, i) => pv.getInt32(4 * i, true));
+  if ([...p].sort().join() !== Array.from({ length: rank }, (_, i) => i).join()) bad(ctx, `perm [${p}] is not a permutation of 0..${rank - 1}`);
+  p.forEach((d, i) => { if (output.shape[i] !== input.shape[d]) bad(ctx, `output [${output.shape}] is not the input [${input.shape}] permuted by [${p}]`); });
+  // Padded to 4-D: leading ones, the permutation shifted by the padding.
+  const lead = 4 - rank;
+  const dims = [...Array(lead).fill(1), ...input.shape];
+  const perm4 = [...Array.from({ length: lead }, (_, i) => i), ...p.map((d) => d + lead)];
+  ctx.op.inputs = [ctx.op.inputs[0]!];
+  return { params: [...dims, ...perm4], macs: 0 };
+}
+
+/** Bits of fraction in the layer norm's normalised value (see assembly/tinyml/kernels/layer_norm.ts). */
+export const LAYER_NORM_FRACTION_BITS = 11;
+
+function layerNorm(ctx: Ctx): Built {
+  const input = tensor(ctx, "in", 0, "INT8");
+  const gamma = tensor(ctx, "in", 1, "FLOAT32");
+  const beta = tensor(ctx, "in", 2, "FLOAT32");
+  const output = tensor(ctx, "out", 0, "INT8");
+  const depth = input.shape[input.shape.length - 1]!;
+  if (!gamma.data || !beta.data || elements(gamma) !== depth || elements(beta) !== depth) bad(ctx, `gamma and beta must be constant float32 vectors of ${depth}`);
+  if (elements(output) !== elements(input)) bad(ctx, `output [${output.shape}] differs from input [${input.shape}]`);
+  const [iq, oq] = [q1(ctx, input), q1(ctx, output)];
+  const g = new Float32Array(gamma.data.slice().buffer), bt = new Float32Array(beta.data.slice().buffer);
+  // epsilon (1e-5 unless the tensor's name carries none): in input codes, times depth^2 as v is.
+  const epsQ = Math.min(2 ** 31 - 1, Math.round((1e-5 / (iq.scale * iq.scale)) * depth * depth));
+  const mults: number[] = [], shifts: number[] = [], betas: number[] = [];
+  for (let i = 0; i < depth; i++) {
+    const q = quantizeMultiplier(g[i]! / (oq.scale * 2 ** LAYER_NORM_FRACTION_BITS));
+    mults.push(q.multiplier);
+    shifts.push(q.shift);
+    betas.push(roundAway(bt[i]! / oq.scale));
+  }
+  ctx.op.inputs = [ctx.op.inputs[0]!];
+  return { params: [elements(input) / depth, depth, iq.zp, oq.zp, epsQ, ...mults, ...shifts, ...betas], macs: 2 * elements(input) };
 }

@@ -30,6 +30,8 @@ export interface TfliteOperator {
   /** builtin_options union type and table (null when absent). */
   optionsType: number;
   options: FlatTable | null;
+  /** OperatorCode.custom_code of a CUSTOM operator, "" otherwise. */
+  customCode: string;
 }
 
 export interface TfliteModel {
@@ -61,6 +63,7 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
 function readModel(model: FlatTable): TfliteModel {
   const version = model.u32(0);
   if (version !== 3) throw new ModelError("unsupported", `TFLite schema version ${version}, only 3 is supported`);
+  const customCodes = model.tables(1, "OperatorCode").map((oc) => oc.string(1));
   const codes = model.tables(1, "OperatorCode").map((oc) =>
     // Operator code = max(deprecated_builtin_code, builtin_code): older files set only the first.
     Math.max(oc.i8(0), oc.i32(3)),
@@ -107,6 +110,7 @@ function readModel(model: FlatTable): TfliteModel {
       outputs: op.i32s(2).map((i) => checkTensor(i, `Operator[${index}] output`)),
       optionsType: op.u8(3),
       options: op.table(4, `Operator[${index}].builtin_options`),
+      customCode: customCodes[ci] ?? "",
     };
   });
   return {

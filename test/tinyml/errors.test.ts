@@ -29,11 +29,11 @@ describe("reader", () => {
 
   it("refuses an unsupported operator by name and index", () => {
     const t = [{ shape: [1, 4] }, { shape: [1, 4] }, { shape: [1, 4] }, { shape: [1, 4] }];
-    const bytes = buildTflite(t, [{ code: 0, inputs: [0, 1], outputs: [2] }, { code: 18, inputs: [2, 1], outputs: [3] }], [0, 1], [3]);
-    expect(() => compileModel(bytes)).toThrow(/operator 1 MUL \(builtin code 18\) is not supported/);
+    const bytes = buildTflite(t, [{ code: 0, inputs: [0, 1], outputs: [2] }, { code: 41, inputs: [2, 1], outputs: [3] }], [0, 1], [3]);
+    expect(() => compileModel(bytes)).toThrow(/operator 1 SUB \(builtin code 41\) is not supported/);
     // An operator only known by its builtin_code (above 127).
-    const big = buildTflite([{ shape: [4] }, { shape: [4] }], [{ code: 150, inputs: [0], outputs: [1] }], [0], [1]);
-    expect(() => compileModel(big)).toThrow(/operator 0 BUILTIN_150/);
+    const big = buildTflite([{ shape: [4] }, { shape: [4] }], [{ code: 151, inputs: [0], outputs: [1] }], [0], [1]);
+    expect(() => compileModel(big)).toThrow(/operator 0 BUILTIN_151/);
   });
 
   it("refuses an unsupported tensor type by tensor", () => {

@@ -13,6 +13,8 @@ export interface TinyOp {
   code: number;
   inputs: number[];
   outputs: number[];
+  /** custom_code of a CUSTOM (32) operator. */
+  custom?: string;
   /** builtin_options: union type and scalar fields by slot. */
   options?: { type: number; fields: { slot: number; i8?: number; i32?: number; f32?: number }[] };
 }
@@ -52,9 +54,14 @@ export function buildTflite(tensors: TinyTensor[], ops: TinyOp[], inputs: number
     b.addFieldOffset(4, quant, 0);
     return b.endObject();
   });
-  const codes = [...new Set(ops.map((o) => o.code))];
-  const codeOffsets = codes.map((c) => {
+  const key = (o: TinyOp): string => `${o.code}:${o.custom ?? ""}`;
+  const keys = [...new Set(ops.map(key))];
+  const codeOffsets = keys.map((k) => {
+    const c = Number(k.split(":")[0]);
+    const custom = k.slice(k.indexOf(":") + 1);
+    const name = custom ? b.createString(custom) : 0;
     b.startObject(4);
+    if (custom) b.addFieldOffset(1, name, 0);
     b.addFieldInt8(0, Math.min(c, 127), -1);
     b.addFieldInt32(2, 1, -1);
     b.addFieldInt32(3, c, -1);
@@ -74,7 +81,7 @@ export function buildTflite(tensors: TinyTensor[], ops: TinyOp[], inputs: number
       options = b.endObject();
     }
     b.startObject(5);
-    b.addFieldInt32(0, codes.indexOf(o.code), -1);
+    b.addFieldInt32(0, keys.indexOf(key(o)), -1);
     b.addFieldOffset(1, ins, 0);
     b.addFieldOffset(2, outs, 0);
     if (o.options) {
