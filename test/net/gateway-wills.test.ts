@@ -82,7 +82,7 @@ async function gatewayProcess(brokerUrl: string, extra: string[]): Promise<{ por
     await exited;
   };
   cleanups.push(kill);
-  await waitFor(() => /udp 127\.0\.0\.1:(\d+)/.test(out) || p.exitCode !== null, "the gateway's listening line", 15_000);
+  await waitFor(() => /udp 127\.0\.0\.1:(\d+)/.test(out) || p.exitCode !== null, "the gateway's listening line", 45_000); // a cold tsx start on a loaded 2-core machine can take longer than 15 s
   const port = Number(/udp 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
   if (!(port > 0)) throw new Error(`gateway did not start: ${out}`);
   return { port, kill };
