@@ -12,7 +12,7 @@ export function loadTrustStore(file: string): TrustStore {
 }
 
 /** A public key given as 64 hex digits or as a key file. */
-function publicKeyArg(arg: string): Uint8Array {
+export function publicKeyArg(arg: string): Uint8Array {
   if (/^[0-9a-fA-F]{64}$/.test(arg)) return parsePublicKey(arg);
   if (!existsSync(arg)) throw new CliError(`${arg}: neither a key file nor 64 hex digits`);
   return parseKeyFile(readFileSync(arg, "utf8"), arg).publicKey;
