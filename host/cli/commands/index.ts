@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { register as boardsCommand } from "./boards.ts";
 import { register as buildCommand } from "./build.ts";
+import { register as dashboardCommand } from "./dashboard.ts";
 import { register as bundleCommand } from "./bundle.ts";
 import { register as firmwareCommand } from "./firmware.ts";
 import { register as flashCommand } from "./flash.ts";
@@ -28,4 +29,5 @@ export const COMMANDS: RegisterCommand[] = [
   bundleCommand,
   otaCommand,
   flashCommand,
+  dashboardCommand,
 ];
