@@ -8,7 +8,7 @@ import type { RolloutRecord } from "../ota/index.ts";
 export interface AgentView {
   name: string;
   version?: string;
-  /** running, updating, rolled-back, refused, silent */
+  /** running, updating (OTA), stopped (no version runs), silent (device lost) */
   state: string;
   messages: number;
   lastTopic?: string;
@@ -196,7 +196,8 @@ export class FleetModel {
       d.ota = { rollout: s.rollout, phase: s.phase, running: s.running, target: s.target, ...(s.reason ? { reason: s.reason } : {}) };
       const a = this.agent(d, s.agent);
       if (s.running) a.version = s.running;
-      a.state = s.phase === "downloading" || s.phase === "installing" ? "updating" : s.phase === "committed" || s.phase === "idle" ? "running" : s.phase;
+      // a refused or rolled-back release leaves the agent running its previous version
+      a.state = s.phase === "downloading" || s.phase === "installing" ? "updating" : s.running ? "running" : "stopped";
     } else if (kind === "rollout") {
       const r = cborDecode(payload) as RolloutRecord;
       if (typeof r !== "object" || r === null || r.id !== id || !Array.isArray(r.waves)) return;

@@ -7,7 +7,8 @@ import { CliError } from "../errors.ts";
 import { parseWholeNumber } from "../options.ts";
 import { startDashboard } from "../../dashboard/index.ts";
 import { EmbeddedBroker } from "../../net/index.ts";
-import { parseKeyFile, type PublisherKey } from "../../ota/index.ts";
+import { parseKeyFile, publisherKeyFromSeed, type PublisherKey } from "../../ota/index.ts";
+import { simPublisherSeed } from "../../sim/index.ts";
 
 interface DashboardCliOptions {
   broker?: string;
@@ -17,6 +18,7 @@ interface DashboardCliOptions {
   host: string;
   site: string;
   key?: string;
+  simSeed?: string;
 }
 
 function loadKey(file: string): PublisherKey {
@@ -44,9 +46,11 @@ export function register(program: Command): void {
     .option("--host <addr>", "address to listen on", "127.0.0.1")
     .requiredOption("--site <site>", "site name (topics colony/<site>/...)")
     .option("--key <file>", "the site's publisher key file: enables halt and rollback")
+    .option("--sim-seed <n>", "instead of --key: the publisher key `colony sim` derives for this site and seed (simulations only)")
     .action(async (o: DashboardCliOptions) => {
       const port = parseWholeNumber(o.port, "--port", 0, 65535);
-      const key = o.key ? loadKey(o.key) : null;
+      if (o.key && o.simSeed) throw new CliError("--key and --sim-seed: give one of them");
+      const key = o.key ? loadKey(o.key) : o.simSeed ? publisherKeyFromSeed(simPublisherSeed(o.site, parseWholeNumber(o.simSeed, "--sim-seed", 0, 0xffffffff))) : null;
       const broker = o.embeddedBroker ? await EmbeddedBroker.start({ port: parseWholeNumber(o.brokerPort, "--broker-port", 0, 65535) }).catch((e: Error) => {
         throw new CliError(`cannot start the embedded broker: ${e.message}`);
       }) : undefined;

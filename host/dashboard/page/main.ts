@@ -1,11 +1,11 @@
 // The dashboard page: draws the live model the server pushes over Server-Sent Events.
 import * as echarts from "echarts/core";
 import { BarChart, ScatterChart } from "echarts/charts";
-import { GridComponent, TooltipComponent } from "echarts/components";
+import { GraphicComponent, GridComponent, TooltipComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
 import type { DeviceView, FleetSnapshot, RolloutView } from "../model.ts";
 
-echarts.use([BarChart, ScatterChart, GridComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([BarChart, ScatterChart, GraphicComponent, GridComponent, TooltipComponent, CanvasRenderer]);
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -60,7 +60,7 @@ function draw(s: FleetSnapshot): void {
     yAxis: { type: "value", scale: true },
     tooltip: { formatter: (p: { data: [number, number, string] }) => p.data[2] },
     series: [{ type: "scatter", data: placed.map((d) => [d.position![0], d.position![1], d.id]), itemStyle: { color: "#2a6fdb" } }],
-    graphic: placed.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: "no positions published" } }],
+    graphic: [{ type: "text", left: "center", top: "middle", invisible: placed.length > 0, style: { text: "no positions published (presence beats carry them)" } }],
   });
   const top = Object.entries(s.rates).sort((a, b) => b[1] - a[1]).slice(0, 12).reverse();
   rates.setOption({
