@@ -12,3 +12,4 @@ export { MqttSnGateway, MqttSnClient, type GatewayOptions, type MqttSnClientOpti
 export { createTransport, type TransportSpec } from "./factory.ts";
 export { MqttSnDecodeError } from "./mqttsn/index.ts";
 export { SealedInbox } from "./inbox.ts";
+export { parse as parseEnvelope } from "./envelope.ts";

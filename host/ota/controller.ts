@@ -194,6 +194,14 @@ export class RolloutController {
     this.wake?.();
   }
 
+  /** The operator's halt: the retained record says halted, and the controller running the waves (watching its record) stops. */
+  async halt(reason = "halted by operator"): Promise<RolloutRecord> {
+    if (this.record.state !== "running") throw new Error(`rollout "${this.record.id}" is ${this.record.state}, not running`);
+    await this.update({ state: "halted", reason });
+    this.stop();
+    return this.record;
+  }
+
   /** Continues a halted rollout; failures so far are accepted. */
   async resume(): Promise<RolloutRecord> {
     if (this.record.state !== "halted") throw new Error(`rollout "${this.record.id}" is ${this.record.state}, not halted`);
@@ -231,6 +239,14 @@ export class RolloutController {
   private async attach(): Promise<void> {
     if (this.unsubscribe) return;
     await this.server.start();
+    // another controller (an operator's halt or rollback) may end this rollout: follow its record
+    const unRecord = await this.transport.subscribe(otaTopics(this.site).rollout(this.record.id), (topic, payload) => {
+      const r = payload.length ? decodeRecord(payload, topic) : null;
+      if (!r || this.record.state !== "running" || (r.state !== "halted" && r.state !== "rolled-back")) return;
+      this.record = r;
+      this.stop();
+      this.emit();
+    });
     this.unsubscribe = await this.transport.subscribe(otaTopics(this.site).statusAll, (topic, payload) => {
       try {
         const s = decodeStatus(payload);
@@ -242,6 +258,11 @@ export class RolloutController {
       this.emit();
       this.wake?.();
     });
+    const unStatus = this.unsubscribe;
+    this.unsubscribe = async () => {
+      await unStatus();
+      await unRecord();
+    };
   }
 
   private async detach(): Promise<void> {

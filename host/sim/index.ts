@@ -7,3 +7,4 @@ export { selectTrace, writeTrace, TRACE_LIMIT, type TraceWritten } from "./trace
 export { roundedText, shortBody, jsonBodies } from "./body-text.ts";
 export { DETAIL_LIMIT } from "./aggregate.ts";
 export { parseDuration, formatMs } from "./duration.ts";
+export { simPublisherSeed } from "./ota/index.ts";

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { register as auditCommand } from "./audit.ts";
 import { register as boardsCommand } from "./boards.ts";
 import { register as buildCommand } from "./build.ts";
+import { register as dashboardCommand } from "./dashboard.ts";
 import { register as bundleCommand } from "./bundle.ts";
 import { register as firmwareCommand } from "./firmware.ts";
 import { register as flashCommand } from "./flash.ts";
@@ -32,4 +33,5 @@ export const COMMANDS: RegisterCommand[] = [
   flashCommand,
   learnCommand,
   auditCommand,
+  dashboardCommand,
 ];

@@ -65,12 +65,15 @@ type Trace = (e: Omit<TraceEvent, "t">) => void;
 
 const CONTROLLER = "ota-controller";
 
+/** The seed of a simulated site's publisher key (the same for a run's seed): `keyFileText` of it is the key file for `colony dashboard --key`. */
+export const simPublisherSeed = (site: string, seed: number): Uint8Array => new Uint8Array(createHash("sha256").update(`colony-sim-ota/${site}/${seed}`).digest().subarray(0, 32));
+
 export async function startFleetOta(o: { spec: OtaSpec; site: string; seed: number; brokerUrl: string; clock: Clock; trace: Trace; participants: OtaParticipant[] }): Promise<FleetOta> {
   const { spec, site, clock, trace } = o;
   if (o.participants.length === 0) throw new Error(`ota: no device runs agent "${spec.agent}"`);
   const first = o.participants[0]!;
   // the site's publisher key, the same for a seed: a run can be repeated byte for byte
-  const key = publisherKeyFromSeed(createHash("sha256").update(`colony-sim-ota/${site}/${o.seed}`).digest().subarray(0, 32));
+  const key = publisherKeyFromSeed(simPublisherSeed(site, o.seed));
   const asJson = (m: Manifest): Record<string, unknown> => JSON.parse(JSON.stringify(m)) as Record<string, unknown>;
   const release = { ...asJson(first.manifest), version: spec.version, resources: { ...first.manifest.resources, ...spec.resources } };
   const v2 = buildBundle(release, first.wasm, key);
