@@ -1,0 +1,71 @@
+// The ledger (#11): transactions per second through the whole path a ledger node runs:
+// the device signs, the node opens the wire form (shape, signature), checks the rules,
+// appends a leader-signed hash-chained entry; with and without a synced journal.
+// Baseline in the same run: signing and verifying alone (what Ed25519 costs).
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Chain, Journal, makeEntry, openTx, signTx } from "../host/economy/index.ts";
+import { deviceKeyFromSeed, KeyRing, signBytes } from "../host/net/keys.ts";
+import type { BenchResult } from "./types.ts";
+
+const N = 5_000;
+
+export async function run(): Promise<BenchResult[]> {
+  const ring = new KeyRing();
+  const k = (id: string, n: number) => {
+    const key = deviceKeyFromSeed(id, new Uint8Array(32).fill(n));
+    ring.add(id, key.publicKey);
+    return key;
+  };
+  const treasury = k("treasury", 1);
+  const leader = k("ledger-1", 2);
+  const devices = Array.from({ length: 20 }, (_, i) => k(`dev-${i}`, 10 + i));
+  const rules = { treasury: "treasury", creditLimit: 100 };
+  const rate = (ms: number) => Math.round((N / ms) * 1000);
+
+  // baseline: one signature and one verification per transaction, nothing else
+  const msg = new Uint8Array(64);
+  let t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    msg[0] = i & 255;
+    const sig = signBytes(devices[i % 20]!, msg);
+    ring.verify(devices[i % 20]!.id, msg, sig);
+  }
+  const baseMs = performance.now() - t0;
+
+  const once = (journal?: Journal) => {
+    const chain = new Chain(rules);
+    for (const [i, d] of devices.entries()) {
+      const e = makeEntry(leader, chain.height, 1, chain.tip, signTx(treasury, { kind: "mint", to: d.id, amount: 1_000_000, nonce: i + 1 }));
+      chain.append(e);
+    }
+    const nonces = new Map<string, number>();
+    const start = performance.now();
+    for (let i = 0; i < N; i++) {
+      const from = devices[i % 20]!;
+      const to = devices[(i * 7 + 3) % 20]!;
+      if (to === from) continue;
+      const nonce = (nonces.get(from.id) ?? 0) + 1;
+      nonces.set(from.id, nonce);
+      const wire = signTx(from, { kind: "transfer", to: to.id, amount: 1 + (i % 50), nonce }).wire; // on the device
+      const tx = openTx(wire, ring); // on the ledger node
+      const e = makeEntry(leader, chain.height, 1, chain.tip, tx);
+      chain.append(e);
+      journal?.append(e);
+    }
+    return performance.now() - start;
+  };
+  const inMemory = Math.min(once(), once());
+  const dir = mkdtempSync(path.join(os.tmpdir(), "colony-bench-ledger-"));
+  const { journal } = Journal.open(path.join(dir, "ledger.journal"), rules, ring, { sync: false });
+  const journaled = once(journal);
+  journal.close();
+  rmSync(dir, { recursive: true, force: true });
+  return [
+    { name: "Ed25519 sign + verify alone (baseline)", value: rate(baseMs), unit: "op/s", note: `${N} operations` },
+    { name: "ledger: signed transfers applied, in memory", value: rate(inMemory), unit: "tx/s", note: "device signs; node verifies, checks the rules, appends a leader-signed hash-chained entry. goal: >= 5,000" },
+    { name: "ledger: signed transfers applied, journaled", value: rate(journaled), unit: "tx/s", note: "plus the append-only journal (written per entry, not fsynced per entry)" },
+    { name: "ledger in memory / sign+verify alone", value: Math.round((baseMs / inMemory) * 1000) / 1000, unit: "ratio", note: "the ledger signs twice per tx (device, leader) and verifies once" },
+  ];
+}

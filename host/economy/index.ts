@@ -1,0 +1,7 @@
+// The economy's ledger: signed transactions (transfers, IOUs with bounded credit, escrow
+// locks and settlements), the state rules that keep money from being made or spent twice,
+// a hash-chained leader-signed chain and its crash-safe journal.
+export { openTx, signTx, txId, TxRefused, TX_VERSION, type Refusal, type SignedTx, type TxBody, type TxKind } from "./tx.ts";
+export { LedgerState, type Applied, type Escrow, type LedgerRules } from "./state.ts";
+export { Chain, EntryError, GENESIS, makeEntry, openEntry, type Entry } from "./chain.ts";
+export { Journal, type Recovery } from "./journal.ts";
