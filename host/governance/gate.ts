@@ -1,7 +1,7 @@
 // The policy enforced where a message would leave the device: in the kernel's publish, after
 // the manifest's own checks. A publish the policy forbids is refused (the agent gets
 // DENIED), counted by reason and traced; the bus never sees it.
-import { topicMatches, type PublishCheck, type PublishGate } from "../kernel/index.ts";
+import { topicMatches, type ActuateCheck, type PublishCheck, type PublishGate } from "../kernel/index.ts";
 import type { DataClass, SitePolicy } from "./policy.ts";
 
 const RANK: Record<DataClass, number> = { public: 0, derived: 1, raw: 2 };
@@ -39,6 +39,28 @@ export class PolicyGate implements PublishGate {
       if (b.tokens < 1) return this.refuse(`rate:${r.topic}`, `site policy: more than ${r.perSecond}/s on "${r.topic}" (burst ${r.burst})`);
       b.tokens -= 1;
     }
+    return undefined;
+  }
+
+  private readonly holders = new Map<string, { agent: string; until: number }>();
+
+  /**
+   * Two agents commanding one actuator: under "priority" a higher one takes it at once and a
+   * lower one is refused while the holder's command holds; under "first" the holder keeps it
+   * until its hold runs out. Equal priorities: the holder keeps it. Deterministic by design.
+   */
+  checkActuate(a: ActuateCheck): string | undefined {
+    const rule = this.policy.actuators.get(a.actuator);
+    if (!rule) return undefined;
+    const key = `${a.device}/${a.actuator}`;
+    const cur = this.holders.get(key);
+    if (cur && cur.agent !== a.agent && a.now < cur.until) {
+      const mine = rule.priorities.get(a.agent) ?? 0;
+      const theirs = rule.priorities.get(cur.agent) ?? 0;
+      if (rule.rule === "first" || mine <= theirs)
+        return this.refuse(`actuator:${a.actuator}`, `site policy: ${a.actuator} is held by ${cur.agent}${rule.rule === "priority" ? ` (priority ${theirs} >= ${mine})` : " (first come)"} for ${Math.round(cur.until - a.now)} ms more`);
+    }
+    this.holders.set(key, { agent: a.agent, until: a.now + rule.holdMs });
     return undefined;
   }
 

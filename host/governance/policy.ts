@@ -24,6 +24,15 @@ export interface RateLimit {
   burst: number;
 }
 
+/** Who commands an actuator several agents may use: the higher priority, or the first for a while. */
+export interface ActuatorRule {
+  rule: "priority" | "first";
+  /** agent -> priority (higher wins; an agent not named has 0) */
+  priorities: Map<string, number>;
+  /** how long a command holds the actuator against others */
+  holdMs: number;
+}
+
 export interface SitePolicy {
   file: string;
   site?: string;
@@ -33,6 +42,7 @@ export interface SitePolicy {
   topics: [string, DataClass][];
   egress: Set<DataClass>;
   rateLimits: RateLimit[];
+  actuators: Map<string, ActuatorRule>;
 }
 
 export class PolicyError extends Error {
@@ -46,7 +56,7 @@ export class PolicyError extends Error {
   }
 }
 
-const FIELDS = ["site", "dataClasses", "topics", "egress", "rateLimits"];
+const FIELDS = ["site", "dataClasses", "topics", "egress", "rateLimits", "actuators"];
 
 export function parsePolicy(text: string, file: string): SitePolicy {
   const lines = new LineCounter();
@@ -91,7 +101,21 @@ export function parsePolicy(text: string, file: string): SitePolicy {
     return { agent: typeof x.agent === "string" ? x.agent : "*", topic: typeof x.topic === "string" ? x.topic : "#", perSecond: x.perSecond as number, burst: burst as number };
   });
   if (o.site !== undefined && typeof o.site !== "string") fail(["site"], "site is a name");
-  return { file, ...(typeof o.site === "string" ? { site: o.site } : {}), dataClasses, topics, egress, rateLimits };
+  const actuators = new Map<string, ActuatorRule>();
+  for (const [alias, r] of map("actuators")) {
+    const p = ["actuators", alias];
+    if (typeof r !== "object" || r === null || Array.isArray(r)) fail(p, "an actuator rule is { rule: priority | first, priorities, holdMs }");
+    const x = r as Record<string, unknown>;
+    for (const k of Object.keys(x)) if (!["rule", "priorities", "holdMs"].includes(k)) fail([...p, k], `unknown field "${k}"`);
+    if (x.rule !== "priority" && x.rule !== "first") fail([...p, "rule"], `rule is priority or first (got ${JSON.stringify(x.rule)})`);
+    const pr = x.priorities ?? {};
+    if (typeof pr !== "object" || pr === null || Array.isArray(pr)) fail([...p, "priorities"], "priorities is a map agent -> number");
+    for (const [a, n] of Object.entries(pr as Record<string, unknown>)) if (typeof n !== "number") fail([...p, "priorities", a], "a priority is a number");
+    const hold = x.holdMs ?? 1000;
+    if (typeof hold !== "number" || !(hold > 0)) fail([...p, "holdMs"], "holdMs is a number of milliseconds > 0");
+    actuators.set(alias, { rule: x.rule as "priority" | "first", priorities: new Map(Object.entries(pr as Record<string, number>)), holdMs: hold as number });
+  }
+  return { file, ...(typeof o.site === "string" ? { site: o.site } : {}), dataClasses, topics, egress, rateLimits, actuators };
 }
 
 export function loadPolicy(file: string): SitePolicy {

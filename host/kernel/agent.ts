@@ -302,6 +302,8 @@ export class RunningAgent implements AgentContext {
     } catch {
       return AbiError.INVALID;
     }
+    const why = this.dev.gate?.checkActuate?.({ device: this.dev.id, agent: this.agent, actuator: sink.alias, now: this.dev.clock.now() });
+    if (why !== undefined) return this.refuse(why);
     const ok = sink.write({ atMs: this.dev.clock.now(), agent: this.agent, command: decoded });
     this.dev.trace({ type: "actuator", agent: this.agent, text: `${sink.alias} <- ${JSON.stringify(decoded)}`, data: { actuator: sink.alias, command: decoded } });
     return ok ? 0 : AbiError.IO;

@@ -11,7 +11,16 @@ export interface PublishCheck {
   now: number;
 }
 
+export interface ActuateCheck {
+  device: string;
+  agent: string;
+  actuator: string;
+  now: number;
+}
+
 export interface PublishGate {
   /** undefined: allowed; else why not (the refusal's text). */
   checkPublish(p: PublishCheck): string | undefined;
+  /** the same for a command to an actuator several agents may share */
+  checkActuate?(a: ActuateCheck): string | undefined;
 }

@@ -21,4 +21,4 @@ export type { SupervisorPolicy } from "./supervisor.ts";
 export type { ModelBinding, DeviceServices } from "./services.ts";
 export { TraceLog } from "./trace.ts";
 export type { TraceEvent, TraceSink, TraceType } from "./trace.ts";
-export type { PublishCheck, PublishGate } from "./gate.ts";
+export type { ActuateCheck, PublishCheck, PublishGate } from "./gate.ts";

@@ -49,6 +49,24 @@ describe("site policy", () => {
     expect(g.refused).toEqual({ "egress:raw": 1, "rate:t/#": 1 });
   });
 
+  it("two agents on one actuator: the higher priority takes it, a lower one waits out the hold; first-come keeps it", () => {
+    const g = new PolicyGate(parsePolicy("actuators:\n  valve0: { rule: priority, priorities: { safety: 10, scheduler: 1 }, holdMs: 1000 }\n  arm0: { rule: first, holdMs: 500 }\n", "p.yaml"));
+    const cmd = (agent: string, actuator: string, now: number) => g.checkActuate({ device: "d", agent, actuator, now });
+    expect(cmd("scheduler", "valve0", 0)).toBeUndefined();
+    expect(cmd("safety", "valve0", 100)).toBeUndefined(); // preempts the lower priority at once
+    expect(cmd("scheduler", "valve0", 200)).toMatch(/valve0 is held by safety \(priority 10 >= 1\) for 900 ms more/);
+    expect(cmd("scheduler", "valve0", 1200)).toBeUndefined(); // the hold ran out
+    expect(cmd("a", "arm0", 0)).toBeUndefined();
+    expect(cmd("b", "arm0", 100)).toMatch(/arm0 is held by a \(first come\)/);
+    expect(cmd("a", "arm0", 200)).toBeUndefined(); // the holder renews
+    expect(cmd("b", "arm0", 800)).toBeUndefined();
+    expect(cmd("x", "other0", 0)).toBeUndefined(); // no rule: no conflict to decide
+    // the same sequence decides the same way every time
+    const again = new PolicyGate(parsePolicy("actuators:\n  valve0: { rule: priority, priorities: { safety: 10, scheduler: 1 }, holdMs: 1000 }\n", "p.yaml"));
+    expect([0, 100, 200].map((t, i) => again.checkActuate({ device: "d", agent: i === 1 ? "safety" : "scheduler", actuator: "valve0", now: t }) === undefined)).toEqual([true, true, false]);
+    expect(g.refused).toEqual({ "actuator:valve0": 1, "actuator:arm0": 1 });
+  });
+
   it("in a run: raw data refused at the kernel, so the alarm never leaves the pump; classed, it does", async () => {
     const dir = tmp();
     const scenario = readFileSync(path.join(ROOT, "scenarios/pump-room-mini.yaml"), "utf8").replace("site: pump-room\n", "site: pump-room\npolicy: policy.yaml\n");
