@@ -26,7 +26,7 @@ import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
 import { runYielding } from "./yielding.ts";
 import { startFleetOta, type OtaParticipant, type OtaResult } from "./ota/index.ts";
-import { AuditLog, auditFromTrace, PolicyGate } from "../governance/index.ts";
+import { AuditLog, auditFromTrace, PolicyGate, UpdateGate } from "../governance/index.ts";
 import { siteAuditKey } from "./audit-key.ts";
 import { ModelError } from "../tinyml/index.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
@@ -136,6 +136,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   });
   const log = new TraceLog();
   const gate = sc.policy ? new PolicyGate(sc.policy) : undefined;
+  const updates = sc.policy ? new UpdateGate(sc.policy) : undefined;
   const audit = opts.auditFile ? new AuditLog(opts.auditFile, siteAuditKey(sc.site, seed)) : undefined;
   // every audit record as the trace has it, signed as it happens
   const traceSink: TraceSink = audit
@@ -146,7 +147,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
       }
     : log.sink;
   if (audit) {
-    if (sc.policy) audit.append({ kind: "policy", t: 0, text: `site policy ${sc.policy.file}: egress ${[...sc.policy.egress].join(", ")}; ${sc.policy.rateLimits.length} rate limit(s)` });
+    if (sc.policy) audit.append({ kind: "policy", t: 0, text: `site policy ${sc.policy.file}: egress ${[...sc.policy.egress].join(", ")}; ${sc.policy.rateLimits.length} rate limit(s); ${sc.policy.actuators.size} actuator rule(s); local only: ${sc.policy.localOnly.join(", ") || "none"}; ${sc.policy.updates.length} update rule(s)` });
   }
   const engine = opts.engine ?? new V8Engine();
   const started = performance.now();
@@ -220,7 +221,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     }
 
   const ota = sc.ota
-    ? await startFleetOta({ spec: sc.ota, site: sc.site, seed, brokerUrl: net.brokerUrl!, clock, participants: otaParticipants, trace: (e) => traceSink({ t: clock.now(), ...e }) })
+    ? await startFleetOta({ spec: sc.ota, site: sc.site, seed, brokerUrl: net.brokerUrl!, clock, participants: otaParticipants, trace: (e) => traceSink({ t: clock.now(), ...e }), ...(updates ? { allowUpdate: (a, b, k) => updates.check(a, b, k) } : {}) })
     : undefined;
 
   const slice = opts.progressEveryMs ?? Math.max(100, duration / 100);
@@ -317,7 +318,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     expectations: [],
     trace: log.events,
     ...(otaResult ? { ota: otaResult } : {}),
-    ...(gate && sc.policy ? { policy: { file: sc.policy.file, checks: gate.checks, refused: { ...gate.refused } } } : {}),
+    ...(gate && updates && sc.policy ? { policy: { file: sc.policy.file, checks: gate.checks + updates.checks, refused: { ...gate.refused, ...updates.refused } } } : {}),
     ...(audit ? { audit: { file: opts.auditFile!, records: audit.records, byKind: { ...audit.counts }, publicKey: Buffer.from(siteAuditKey(sc.site, seed).publicKey).toString("hex") } } : {}),
   };
   if (line) result.line = lineMetrics(result.trace, line, result.simulatedMs);

@@ -525,7 +525,7 @@ function readPolicy(r: Reader, v: unknown, baseDir: string): SitePolicy {
 
 function readOta(r: Reader, v: unknown, devices: DeviceSpec[]): OtaSpec {
   const p = ["ota"];
-  if (!isObj(v)) r.fail(p, "ota is a map { agent, version, resources, at, target, canary, haltOn, waves, health, rollbackAt }");
+  if (!isObj(v)) r.fail(p, "ota is a map { agent, version, resources, grants, at, target, canary, haltOn, waves, health, rollbackAt }");
   allowOnly(r, p, v, OTA_FIELDS);
   if (typeof v.agent !== "string") r.fail([...p, "agent"], "agent names the agent the rollout updates");
   const runs = devices.filter((d) => d.agents.some((a) => a.name === v.agent));
@@ -546,6 +546,16 @@ function readOta(r: Reader, v: unknown, devices: DeviceSpec[]): OtaSpec {
     if (v.resources.memoryPages !== undefined) resources.memoryPages = num(r, [...p, "resources", "memoryPages"], v.resources.memoryPages, 1, 1);
     if (v.resources.fuelPerEvent !== undefined) resources.fuelPerEvent = num(r, [...p, "resources", "fuelPerEvent"], v.resources.fuelPerEvent, 1, 1);
   }
+  const grants: OtaSpec["grants"] = { capabilities: [], publish: [], subscribe: [] };
+  if (v.grants !== undefined) {
+    if (!isObj(v.grants)) r.fail([...p, "grants"], "grants is { capabilities, publish, subscribe }: what the release asks for beyond the running version");
+    allowOnly(r, [...p, "grants"], v.grants, ["capabilities", "publish", "subscribe"]);
+    for (const k of ["capabilities", "publish", "subscribe"] as const) {
+      const x = v.grants[k] ?? [];
+      if (!Array.isArray(x) || x.some((n) => typeof n !== "string")) r.fail([...p, "grants", k], `${k} is a list of names`);
+      grants[k] = x as string[];
+    }
+  }
   const percent = (k: string, dflt: number): number => {
     const x = v[k];
     if (x === undefined) return dflt;
@@ -563,6 +573,7 @@ function readOta(r: Reader, v: unknown, devices: DeviceSpec[]): OtaSpec {
     agent: v.agent,
     version: v.version,
     resources,
+    grants,
     atMs,
     target,
     canaryPercent: percent("canary", 10),
