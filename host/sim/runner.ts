@@ -216,6 +216,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
         b.device.install(a.wasm, a.manifest, a.state);
       } catch (e) {
         if (e instanceof LoadError) throw new LoadError(a.name, `on device ${b.spec.id}: ${e.message.slice(a.name.length + 2)}`);
+        // V8 reserves a large guard region per wasm memory for its trap handler: the address space runs out near 12,000 agents
+        if (e instanceof RangeError && /Cannot allocate Wasm memory/.test(e.message))
+          throw new LoadError(a.name, `on device ${b.spec.id}: V8 ran out of address space for wasm memories after ${b.device.agents.size + built.slice(0, built.indexOf(b)).reduce((n, x) => n + x.device.agents.size, 0)} agents; for bigger fleets run with NODE_OPTIONS=--disable-wasm-trap-handler (explicit bounds checks, no guard regions)`);
         throw e;
       }
     }
