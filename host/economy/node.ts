@@ -395,12 +395,12 @@ export class LedgerNode {
     const m = decodeEntries(env.body);
     if (env.from === this.id) return;
     if (m.term < this.promise.term) return; // a deposed leader's
-    if (m.term > this.promise.term) {
-      // Only a leader a majority promised sends entries in a term: follow it.
+    if (m.term > this.promise.term || this.promise.leader !== env.from) {
+      // Only the one leader a majority promised sends entries in a term (promises are one per
+      // term), so whoever we promised in it did not win: follow the one that did.
       this.promise.set(m.term, env.from);
       if (this.role_ !== "follower") this.stepDown();
     }
-    if (this.promise.leader !== env.from) return;
     if (m.entries.length > 0) {
       const r = this.replica.merge(m.entries, m.from);
       if (r.problem && !r.problem.startsWith("gap")) this.o.node.log(`ledger: entries from ${env.from}: ${r.problem}`);

@@ -1,0 +1,167 @@
+// The replicated site ledger on the in-process bus: settlement by a majority, loss,
+// duplicates and reordering, a leader killed mid-transfer, partitions with double spends on
+// both sides, a restarted node's journal, a whole site's power loss, offline IOUs.
+import { appendFileSync, statSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { signTx, type Settlement, type SignedTx } from "../../host/economy/index.ts";
+import { cborEncode } from "../../host/net/cbor.ts";
+import { hashes, key, makeSite, noFork, type Device, type Pending, type Site } from "./site.ts";
+
+const settled = (ps: Pending[]) => ps.filter((p) => p.result?.status === "settled");
+
+/** Each device pays random others, one transaction after another; returns every submission. */
+async function traffic(s: Site, payers: Device[], count: number, seed: number): Promise<Pending[]> {
+  let r = seed;
+  const rand = () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 4294967296);
+  const all: Pending[] = [];
+  let done = 0;
+  for (const d of payers) {
+    void (async () => {
+      for (let k = 1; k <= count; k++) {
+        const to = payers[(payers.indexOf(d) + 1 + Math.floor(rand() * (payers.length - 1))) % payers.length]!;
+        const p: Pending = { tx: signTx(d.key, { kind: "transfer", to: to.id, amount: 1 + Math.floor(rand() * 40), nonce: k }), via: d.id };
+        all.push(p);
+        p.result = await d.client.submit(p.tx);
+      }
+      done++;
+    })();
+  }
+  await s.run(120_000, () => done === payers.length);
+  expect(done).toBe(payers.length);
+  return all;
+}
+
+describe("replicated ledger: settlement", () => {
+  it("settles a transfer only once a majority holds it, and every node ends with the same chain", async () => {
+    const s = makeSite({ ledgers: 5, clients: 2 });
+    const l = await s.elect();
+    const [a, b] = s.devices as [typeof s.devices[0], typeof s.devices[0]];
+    await s.fund(a, [a.id], 100);
+    // The leader and one follower cut off from the other three: it appends, but cannot settle.
+    const follower = s.ids.find((id) => id !== l.id)!;
+    const rest = s.ids.filter((id) => id !== l.id && id !== follower);
+    s.bus.partition([l.id, follower, a.id], rest);
+    const pay = s.submit(a, signTx(a.key, { kind: "transfer", to: b.id, amount: 30, nonce: 1 }));
+    await s.run(300);
+    expect(l.ledger.chain.heightOf(pay.tx)).toBeDefined();
+    expect(pay.result).toBeUndefined();
+    s.bus.heal();
+    await s.run(5000, () => !!pay.result);
+    expect(pay.result).toMatchObject({ status: "settled", txid: `${a.id}:1` });
+    await s.run(500);
+    const ref = hashes(s.members[0]!);
+    for (const m of s.members) expect(hashes(m)).toEqual(ref);
+    for (const m of s.members) expect(m.ledger.chain.state.balance(b.id)).toBe(30);
+    const height = pay.result?.status === "settled" ? pay.result.height : -1;
+    // every node holds the acknowledged entry below its settled height
+    for (const m of s.members) expect(m.ledger.commit).toBeGreaterThan(height);
+  });
+});
+
+describe("replicated ledger: faults", () => {
+  it("under 20% loss, duplicates and reordering every transaction gets one answer, settled ones are in every chain once", async () => {
+    const s = makeSite({ ledgers: 5, clients: 4, model: { loss: 0.2, duplicate: 0.2, reorder: 0.2, reorderDelay: 20 }, seed: 7 });
+    await s.elect();
+    await s.fund(s.devices[0]!, s.devices.map((d) => d.id), 100);
+    const all = await traffic(s, s.devices, 12, 3);
+    expect(all.every((p) => p.result && !(p.result.status === "refused" && p.result.reason === "timeout"))).toBe(true);
+    const ok = settled(all);
+    expect(ok.length).toBeGreaterThan(20);
+    expect(all.length - ok.length).toBeGreaterThan(0); // some overdrew, and were refused
+    for (const p of all) if (p.result?.status === "refused") expect(p.result.reason).toBe("overdrawn");
+    await s.run(1000);
+    const ref = hashes(s.members[0]!);
+    for (const m of s.members) expect(hashes(m)).toEqual(ref);
+    const chain = s.members[0]!.ledger.chain;
+    // exactly the settled transactions are in the chain, each once; balances follow from them
+    const inChain = chain.entries.filter((e) => e.tx && e.tx.body.kind === "transfer").map((e) => `${e.tx!.body.from}:${e.tx!.body.nonce}`);
+    expect(new Set(inChain).size).toBe(inChain.length);
+    expect(inChain.sort()).toEqual(ok.map((p) => `${p.tx.body.from}:${p.tx.body.nonce}`).sort());
+    for (const d of s.devices) {
+      let b = 100;
+      for (const p of ok) {
+        if (p.tx.body.from === d.id) b -= p.tx.body.amount;
+        if (p.tx.body.to === d.id) b += p.tx.body.amount;
+      }
+      expect(chain.state.balance(d.id)).toBe(b);
+      expect(b).toBeGreaterThanOrEqual(0);
+    }
+    expect(chain.state.held()).toBe(chain.state.minted);
+    expect(s.bus.stats.lost).toBeGreaterThan(0);
+    expect(s.bus.stats.duplicated).toBeGreaterThan(0);
+  });
+
+  it("a leader killed mid-transfer: nothing acknowledged is lost, the new leader continues the same chain in a higher term", async () => {
+    const s = makeSite({ ledgers: 5, clients: 3 });
+    const old = await s.elect();
+    await s.fund(s.devices[0]!, s.devices.map((d) => d.id), 1000);
+    const [a, b, c] = s.devices as [Device, Device, Device];
+    const before = [1, 2, 3].map((n) => s.submit(a, signTx(a.key, { kind: "transfer", to: b.id, amount: 10, nonce: n })));
+    await s.run(2000, () => before.every((p) => p.result));
+    expect(settled(before).length).toBe(3);
+    // the leader appends the next transfer and dies before a majority holds it
+    const mid = s.submit(b, signTx(b.key, { kind: "transfer", to: c.id, amount: 25, nonce: 1 }));
+    while (old.ledger.chain.heightOf(mid.tx) === undefined) s.clock.runUntil(s.clock.now() + 0.5);
+    const h = old.ledger.chain.heightOf(mid.tx)!;
+    expect(old.ledger.commit).toBeLessThanOrEqual(h);
+    const oldTerm = old.ledger.term;
+    s.crash(old.id);
+    const next = await s.elect();
+    expect(next.id).not.toBe(old.id);
+    await s.run(5000, () => !!mid.result);
+    expect(mid.result).toMatchObject({ status: "settled" });
+    const live = s.members.filter((m) => m.alive);
+    await s.run(500);
+    for (const m of live) expect(hashes(m)).toEqual(hashes(next));
+    const chain = next.ledger.chain;
+    // each acknowledged transaction once, and the transfer that was in flight once
+    for (const p of [...before, mid]) expect(chain.entries.filter((e) => e.tx && Buffer.compare(e.tx.sig, p.tx.sig) === 0).length).toBe(1);
+    expect(chain.state.balance(c.id)).toBe(1025);
+    // the new term starts with a marker entry linked to the old term's last entry: no fork
+    const k = chain.entries.findIndex((e) => e.term > oldTerm);
+    expect(k).toBeGreaterThan(0);
+    expect(chain.entries[k]!.tx).toBeNull();
+    expect(chain.entries[k]!.leader).toBe(next.id);
+    expect(Buffer.compare(chain.entries[k]!.prev, chain.entries[k - 1]!.hash)).toBe(0);
+    // the old leader's journal holds the prefix of the chain it wrote: it agrees with the survivors
+    const back = s.restart(old.id);
+    await s.run(1000);
+    expect(hashes(back)).toEqual(hashes(next));
+  });
+
+  it("double spends on both sides of a partition: none succeeds; the minority's unsettled entry is replaced after the heal", async () => {
+    const s = makeSite({ ledgers: 5, clients: 3 });
+    const l = await s.elect();
+    const spender = key("spender");
+    s.ring.add(spender.id, spender.publicKey);
+    const [a, b] = s.devices as [Device, Device];
+    await s.fund(a, [spender.id], 100);
+    const buddy = s.ids.find((id) => id !== l.id)!;
+    const minority = [l.id, buddy, a.id];
+    const majority = [...s.ids.filter((id) => !minority.includes(id)), b.id, s.devices[2]!.id];
+    s.bus.partition(minority, majority);
+    // the spender's whole balance, three ways: to x through the old leader's side, to y and z through the others
+    const toX = s.submit(a, signTx(spender, { kind: "transfer", to: "x", amount: 100, nonce: 1 }));
+    const toY = s.submit(b, signTx(spender, { kind: "transfer", to: "y", amount: 100, nonce: 1 }));
+    const toZ = s.submit(b, signTx(spender, { kind: "transfer", to: "z", amount: 100, nonce: 2 }));
+    await s.run(5000, () => !!toY.result && !!toZ.result);
+    const newLeader = s.leader() ?? s.members.find((m) => m.ledger.isLeader() && majority.includes(m.id));
+    expect(newLeader && majority.includes(newLeader.id)).toBe(true);
+    expect(settled([toY, toZ]).length).toBe(1);
+    expect(toX.result).toBeUndefined(); // the old leader cannot settle it
+    expect(l.ledger.chain.heightOf(toX.tx)).toBeDefined(); // though it appended it
+    s.bus.heal();
+    await s.run(10_000, () => !!toX.result);
+    await s.run(1000);
+    const all = [toX, toY, toZ];
+    expect(settled(all).length).toBe(1); // double spends: settled - 1 = 0
+    expect(toX.result?.status).toBe("refused");
+    for (const m of s.members) {
+      expect(m.ledger.chain.state.balance(spender.id)).toBe(0);
+      expect(m.ledger.chain.heightOf(toX.tx)).toBeUndefined();
+    }
+    const ref = hashes(s.members[0]!);
+    for (const m of s.members) expect(hashes(m)).toEqual(ref);
+    expect(noFork(s.members, ref.length)).toBe(true);
+  });
+});
