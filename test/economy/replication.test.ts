@@ -3,9 +3,9 @@
 // both sides, a restarted node's journal, a whole site's power loss, offline IOUs.
 import { appendFileSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { signTx, type Settlement, type SignedTx } from "../../host/economy/index.ts";
+import { LedgerNode, signTx, type Settlement, type SignedTx } from "../../host/economy/index.ts";
 import { cborEncode } from "../../host/net/cbor.ts";
-import { hashes, key, makeSite, noFork, type Device, type Pending, type Site } from "./site.ts";
+import { hashes, key, makeSite, noFork, RULES, type Device, type Pending, type Site } from "./site.ts";
 
 const settled = (ps: Pending[]) => ps.filter((p) => p.result?.status === "settled");
 
@@ -163,5 +163,149 @@ describe("replicated ledger: faults", () => {
     const ref = hashes(s.members[0]!);
     for (const m of s.members) expect(hashes(m)).toEqual(ref);
     expect(noFork(s.members, ref.length)).toBe(true);
+  });
+});
+
+describe("replicated ledger: crashes and journals", () => {
+  it("a restarted follower recovers its journal (a torn tail cut) and catches up to the same chain", async () => {
+    const s = makeSite({ ledgers: 5, clients: 2, sync: true });
+    const l = await s.elect();
+    const [a, b] = s.devices as [Device, Device];
+    await s.fund(a, [a.id], 500);
+    const f = s.members.find((m) => m.id !== l.id)!;
+    await s.run(200);
+    const held = f.ledger.chain.height;
+    expect(held).toBeGreaterThanOrEqual(2);
+    s.crash(f.id);
+    // the power failed while it wrote one more entry
+    appendFileSync(f.journal, Buffer.from([0, 0, 1, 0, 0x86, 1, 2, 3]));
+    const later = [1, 2, 3, 4, 5].map((n) => s.submit(a, signTx(a.key, { kind: "transfer", to: b.id, amount: n, nonce: n })));
+    await s.run(3000, () => later.every((p) => p.result));
+    expect(settled(later).length).toBe(5); // four of five nodes still settle
+    const back = s.restart(f.id);
+    expect(back.ledger.replica.recovery?.discardedBytes).toBe(8);
+    expect(back.ledger.replica.recovery?.problem).toMatch(/torn entry/);
+    expect(back.ledger.chain.height).toBe(held);
+    await s.run(2000, () => back.ledger.chain.height === l.ledger.chain.height);
+    expect(hashes(back)).toEqual(hashes(l));
+    expect(back.ledger.chain.state.balance(b.id)).toBe(15);
+    expect(statSync(back.journal).size).toBeGreaterThan(0);
+  });
+
+  it("the whole site loses power: every node restarts from its journal, nothing acknowledged is lost, the chain goes on", async () => {
+    const s = makeSite({ ledgers: 3, clients: 2, sync: true });
+    await s.elect();
+    const [a, b] = s.devices as [Device, Device];
+    await s.fund(a, [a.id], 500);
+    const paid = [1, 2, 3, 4].map((n) => s.submit(a, signTx(a.key, { kind: "transfer", to: b.id, amount: 10 * n, nonce: n })));
+    // the lights go out as soon as the client has its answers: some followers may lag behind
+    await s.run(3000, () => paid.every((p) => p.result));
+    expect(settled(paid).length).toBe(4);
+    const heights = s.members.map((m) => m.ledger.chain.height);
+    for (const m of [...s.members]) s.crash(m.id);
+    for (const id of s.ids) s.restart(id);
+    expect(s.members.map((m) => m.ledger.chain.height)).toEqual(heights);
+    const l = await s.elect();
+    for (const p of paid) expect(l.ledger.chain.heightOf(p.tx)).toBeDefined();
+    const more = s.submit(b, signTx(b.key, { kind: "transfer", to: a.id, amount: 5, nonce: 1 }));
+    await s.run(3000, () => !!more.result);
+    expect(more.result).toMatchObject({ status: "settled" });
+    await s.run(500);
+    for (const m of s.members) expect(hashes(m)).toEqual(hashes(l));
+    expect(l.ledger.chain.state.balance(b.id)).toBe(95);
+    // a second term marker: the restarted leader continued the chain
+    expect(l.ledger.chain.entries.filter((e) => e.tx === null).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a new leader missing settled entries fetches them from the most up-to-date node of its majority", async () => {
+    const s = makeSite({ ledgers: 3, clients: 1 });
+    const l = await s.elect();
+    const [a] = s.devices as [Device];
+    // one follower is cut off while two nodes settle transfers
+    const behind = s.members.find((m) => m.id !== l.id)!;
+    s.bus.partition([behind.id], [...s.ids.filter((id) => id !== behind.id), a.id]);
+    await s.fund(a, [a.id, "x"], 100);
+    const p = s.submit(a, signTx(a.key, { kind: "transfer", to: "x", amount: 60, nonce: 1 }));
+    await s.run(2000, () => !!p.result);
+    expect(p.result?.status).toBe("settled");
+    expect(behind.ledger.chain.height).toBeLessThan(l.ledger.chain.height);
+    // the leader dies and the lagging node comes back: it may win the election, but not lose entries
+    s.crash(l.id);
+    s.bus.heal();
+    const next = await s.elect();
+    expect(next.ledger.chain.heightOf(p.tx)).toBeDefined();
+    const again = s.submit(a, signTx(a.key, { kind: "transfer", to: "x", amount: 60, nonce: 2 }));
+    await s.run(3000, () => !!again.result);
+    expect(again.result).toMatchObject({ status: "refused", reason: "overdrawn" });
+    await s.run(500);
+    for (const m of s.members.filter((m) => m.alive)) expect(m.ledger.chain.state.balance(a.id)).toBe(40);
+  });
+});
+
+describe("replicated ledger: offline IOUs", () => {
+  it("an offline wallet pays with IOUs down to its credit limit, no further; they settle when the link returns", async () => {
+    const s = makeSite({ ledgers: 3, clients: 2 });
+    await s.elect();
+    const [w, shop] = s.devices as [Device, Device];
+    await s.fund(shop, [w.id], 20);
+    const wallet = s.wallet(w, 20);
+    const online: Settlement[] = [];
+    void wallet.pay(shop.id, 5).then((r) => online.push(r));
+    await s.run(1000, () => online.length === 1);
+    expect(online[0]).toMatchObject({ status: "settled", balance: 15 });
+    s.bus.setLink(w.id, false);
+    const got: Settlement[] = [];
+    for (const amount of [30, 20, 10, 6]) void wallet.pay(shop.id, amount).then((r) => got.push(r));
+    await s.run(50);
+    // 15 - 30 - 20 = -35; -45 is within the limit of 50, and 6 more would pass it
+    expect(got).toEqual([expect.objectContaining({ status: "refused", reason: "offline-limit" })]);
+    await s.run(2000);
+    expect(got.length).toBe(1); // nothing settles without a link
+    const l = s.leader()!;
+    expect(l.ledger.chain.state.balance(w.id)).toBe(15);
+    s.bus.setLink(w.id, true);
+    await s.run(3000, () => got.length === 4);
+    expect(got.slice(1).map((r) => r.status)).toEqual(["settled", "settled", "settled"]);
+    expect(l.ledger.chain.state.balance(w.id)).toBe(-45);
+    expect(wallet.balance).toBe(-45);
+    const kinds = l.ledger.chain.entries.filter((e) => e.tx?.body.from === w.id).map((e) => e.tx!.body.kind);
+    expect(kinds).toEqual(["transfer", "iou", "iou", "iou"]);
+    // the ledger holds the same bound: an IOU past the credit limit is refused however it arrives
+    const past = s.submit(shop, signTx(w.key, { kind: "iou", to: shop.id, amount: 6, nonce: 99 }));
+    await s.run(2000, () => !!past.result);
+    expect(past.result).toMatchObject({ status: "refused", reason: "overdrawn" });
+    expect(past.result?.status === "refused" && past.result.message).toMatch(/below the credit limit -50/);
+  });
+});
+
+describe("replicated ledger: bad input", () => {
+  it("forged and malformed transactions are refused with their reason; junk on the ledger topics crashes nothing", async () => {
+    const s = makeSite({ ledgers: 3, clients: 2 });
+    const l = await s.elect();
+    const [a, b] = s.devices as [Device, Device];
+    await s.fund(a, [a.id], 50);
+    const real = signTx(a.key, { kind: "transfer", to: b.id, amount: 5, nonce: 1 });
+    const forgedTx: SignedTx = { ...real, sig: signTx(b.key, { kind: "transfer", to: a.id, amount: 1, nonce: 1 }).sig };
+    forgedTx.wire = cborEncode([real.bytes, forgedTx.sig]);
+    const forged = s.submit(b, forgedTx);
+    await s.run(1000, () => !!forged.result);
+    expect(forged.result).toMatchObject({ status: "refused", reason: "forged" });
+    // junk bodies on every ledger topic, from a member and from a client
+    for (const [topic, kind] of [["ledger/tx", "ledger.tx"], ["ledger/entry", "ledger.entries"], ["ledger/have", "ledger.have"], ["ledger/recover", "ledger.recover"], [`ledger/sync/${l.id}`, "ledger.entries"]] as const) {
+      a.node.send(topic, kind, { junk: true });
+      s.members.find((m) => m.id !== l.id)!.node.send(topic, kind, { term: "x", entries: [1, 2] });
+    }
+    a.node.send("ledger/tx", "ledger.tx", { tx: new Uint8Array([1, 2, 3]) });
+    await s.run(300);
+    expect(s.logs.some((x) => /ledger\.entries from .* dropped: ledger\.entries: term must be an integer/.test(x))).toBe(true);
+    expect(s.logs.some((x) => /unreadable transaction/.test(x))).toBe(true);
+    const ok = s.submit(a, real);
+    await s.run(1000, () => !!ok.result);
+    expect(ok.result).toMatchObject({ status: "settled" });
+    // a node configured outside its site's ledger members, or with another device's key, does not start
+    const m0 = s.members[0]!;
+    expect(() => new LedgerNode({ node: m0.node, key: m0.key, keys: s.ring, rules: RULES, members: ["ledger-8", "ledger-9"] })).toThrow(/ledger node ledger-0 is not in the site's ledger members \(ledger-8, ledger-9\)/);
+    expect(() => new LedgerNode({ node: m0.node, key: a.key, keys: s.ring, rules: RULES, members: s.ids })).toThrow(/key dev-0 is not the CoordNode's \(ledger-0\)/);
+    expect(() => new LedgerNode({ node: m0.node, key: m0.key, keys: s.ring, rules: RULES, members: s.ids, heartbeatMs: 0 })).toThrow(/heartbeatMs must be > 0/);
   });
 });
