@@ -2,10 +2,21 @@
 // duplicates and reordering, a leader killed mid-transfer, partitions with double spends on
 // both sides, a restarted node's journal, a whole site's power loss, offline IOUs.
 import { appendFileSync, statSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { LedgerNode, signTx, type Settlement, type SignedTx } from "../../host/economy/index.ts";
 import { cborEncode } from "../../host/net/cbor.ts";
-import { hashes, key, makeSite, noFork, RULES, type Device, type Pending, type Site } from "./site.ts";
+import { doubleSpendTrial } from "../../host/economy/double-spend.ts";
+import { hashes, key, makeSite, noFork, RULES, type Device, type Pending, type Site, type SiteOptions } from "../../host/economy/site.ts";
+
+const made: Site[] = [];
+afterEach(() => {
+  for (const s of made.splice(0)) s.cleanup();
+});
+function site(o: SiteOptions): Site {
+  const s = site(o);
+  made.push(s);
+  return s;
+}
 
 const settled = (ps: Pending[]) => ps.filter((p) => p.result?.status === "settled");
 
@@ -33,7 +44,7 @@ async function traffic(s: Site, payers: Device[], count: number, seed: number): 
 
 describe("replicated ledger: settlement", () => {
   it("settles a transfer only once a majority holds it, and every node ends with the same chain", async () => {
-    const s = makeSite({ ledgers: 5, clients: 2 });
+    const s = site({ ledgers: 5, clients: 2 });
     const l = await s.elect();
     const [a, b] = s.devices as [typeof s.devices[0], typeof s.devices[0]];
     await s.fund(a, [a.id], 100);
@@ -60,7 +71,7 @@ describe("replicated ledger: settlement", () => {
 
 describe("replicated ledger: faults", () => {
   it("under 20% loss, duplicates and reordering every transaction gets one answer, settled ones are in every chain once", async () => {
-    const s = makeSite({ ledgers: 5, clients: 4, model: { loss: 0.2, duplicate: 0.2, reorder: 0.2, reorderDelay: 20 }, seed: 7 });
+    const s = site({ ledgers: 5, clients: 4, model: { loss: 0.2, duplicate: 0.2, reorder: 0.2, reorderDelay: 20 }, seed: 7 });
     await s.elect();
     await s.fund(s.devices[0]!, s.devices.map((d) => d.id), 100);
     const all = await traffic(s, s.devices, 12, 3);
@@ -92,7 +103,7 @@ describe("replicated ledger: faults", () => {
   });
 
   it("a leader killed mid-transfer: nothing acknowledged is lost, the new leader continues the same chain in a higher term", async () => {
-    const s = makeSite({ ledgers: 5, clients: 3 });
+    const s = site({ ledgers: 5, clients: 3 });
     const old = await s.elect();
     await s.fund(s.devices[0]!, s.devices.map((d) => d.id), 1000);
     const [a, b, c] = s.devices as [Device, Device, Device];
@@ -130,7 +141,7 @@ describe("replicated ledger: faults", () => {
   });
 
   it("double spends on both sides of a partition: none succeeds; the minority's unsettled entry is replaced after the heal", async () => {
-    const s = makeSite({ ledgers: 5, clients: 3 });
+    const s = site({ ledgers: 5, clients: 3 });
     const l = await s.elect();
     const spender = key("spender");
     s.ring.add(spender.id, spender.publicKey);
@@ -168,7 +179,7 @@ describe("replicated ledger: faults", () => {
 
 describe("replicated ledger: crashes and journals", () => {
   it("a restarted follower recovers its journal (a torn tail cut) and catches up to the same chain", async () => {
-    const s = makeSite({ ledgers: 5, clients: 2, sync: true });
+    const s = site({ ledgers: 5, clients: 2, sync: true });
     const l = await s.elect();
     const [a, b] = s.devices as [Device, Device];
     await s.fund(a, [a.id], 500);
@@ -193,7 +204,7 @@ describe("replicated ledger: crashes and journals", () => {
   });
 
   it("the whole site loses power: every node restarts from its journal, nothing acknowledged is lost, the chain goes on", async () => {
-    const s = makeSite({ ledgers: 3, clients: 2, sync: true });
+    const s = site({ ledgers: 3, clients: 2, sync: true });
     await s.elect();
     const [a, b] = s.devices as [Device, Device];
     await s.fund(a, [a.id], 500);
@@ -218,7 +229,7 @@ describe("replicated ledger: crashes and journals", () => {
   });
 
   it("a new leader missing settled entries fetches them from the most up-to-date node of its majority", async () => {
-    const s = makeSite({ ledgers: 3, clients: 1 });
+    const s = site({ ledgers: 3, clients: 1 });
     const l = await s.elect();
     const [a] = s.devices as [Device];
     // one follower is cut off while two nodes settle transfers
@@ -244,7 +255,7 @@ describe("replicated ledger: crashes and journals", () => {
 
 describe("replicated ledger: offline IOUs", () => {
   it("an offline wallet pays with IOUs down to its credit limit, no further; they settle when the link returns", async () => {
-    const s = makeSite({ ledgers: 3, clients: 2 });
+    const s = site({ ledgers: 3, clients: 2 });
     await s.elect();
     const [w, shop] = s.devices as [Device, Device];
     await s.fund(shop, [w.id], 20);
@@ -280,7 +291,7 @@ describe("replicated ledger: offline IOUs", () => {
 
 describe("replicated ledger: bad input", () => {
   it("forged and malformed transactions are refused with their reason; junk on the ledger topics crashes nothing", async () => {
-    const s = makeSite({ ledgers: 3, clients: 2 });
+    const s = site({ ledgers: 3, clients: 2 });
     const l = await s.elect();
     const [a, b] = s.devices as [Device, Device];
     await s.fund(a, [a.id], 50);
@@ -307,5 +318,19 @@ describe("replicated ledger: bad input", () => {
     expect(() => new LedgerNode({ node: m0.node, key: m0.key, keys: s.ring, rules: RULES, members: ["ledger-8", "ledger-9"] })).toThrow(/ledger node ledger-0 is not in the site's ledger members \(ledger-8, ledger-9\)/);
     expect(() => new LedgerNode({ node: m0.node, key: a.key, keys: s.ring, rules: RULES, members: s.ids })).toThrow(/key dev-0 is not the CoordNode's \(ledger-0\)/);
     expect(() => new LedgerNode({ node: m0.node, key: m0.key, keys: s.ring, rules: RULES, members: s.ids, heartbeatMs: 0 })).toThrow(/heartbeatMs must be > 0/);
+  });
+});
+
+describe("replicated ledger: double-spend trial", () => {
+  it("random partitions on a lossy bus, leaders killed mid-round: every spend answered, one per spender settles, no fork", async () => {
+    const r = await doubleSpendTrial({ seed: 5, rounds: 6, killEvery: 2 });
+    expect(r.attempts).toBe(6 * 3 * 3);
+    expect(r.unanswered).toBe(0);
+    expect(r.kills).toBe(3);
+    expect(r.doubleSpends).toBe(0);
+    expect(r.forks).toBe(0);
+    // each spender's 100 went somewhere exactly once: one settles, the two others are refused
+    expect(r.settled).toBe(6 * 3);
+    expect(r.refused).toBe(6 * 3 * 2);
   });
 });

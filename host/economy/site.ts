@@ -1,14 +1,19 @@
-// A simulated site for the replicated ledger: ledger nodes and client devices on the in-process
-// bus with its network model (loss, duplication, reordering, partitions, crashes), each ledger
-// node with its journal in a temporary directory, on a virtual clock.
-import { mkdtempSync } from "node:fs";
+// A simulated site for the replicated ledger (tests, bench/economy.ts, the simulator): ledger
+// nodes and client devices on the in-process bus with its network model (loss, duplication,
+// reordering, partitions, crashes), each ledger node with its journal in a temporary
+// directory, on a virtual clock. Identities derive from device ids (simulation only).
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CoordNode } from "../../host/coordination/node.ts";
-import { VirtualClock } from "../../host/kernel/scheduler.ts";
-import { LedgerClient, LedgerNode, signTx, Wallet, type LedgerRules, type Settlement, type SignedTx } from "../../host/economy/index.ts";
-import { InProcessBus, InProcessTransport, type NetworkModel } from "../../host/net/inproc/index.ts";
-import { deviceKeyFromSeed, KeyRing, type DeviceKey } from "../../host/net/keys.ts";
+import { CoordNode } from "../coordination/node.ts";
+import { VirtualClock } from "../kernel/scheduler.ts";
+import { InProcessBus, InProcessTransport, type NetworkModel } from "../net/inproc/index.ts";
+import { deviceKeyFromSeed, KeyRing, type DeviceKey } from "../net/keys.ts";
+import { LedgerClient, type Settlement } from "./client.ts";
+import { LedgerNode } from "./node.ts";
+import type { LedgerRules } from "./state.ts";
+import { signTx, type SignedTx } from "./tx.ts";
+import { Wallet } from "./wallet.ts";
 
 export const SITE = "plant";
 export const RULES: LedgerRules = { treasury: "treasury", creditLimit: 50 };
@@ -48,6 +53,7 @@ export interface Pending {
   result?: Settlement;
 }
 
+/** A simulated device's key, from its id. */
 export function key(id: string): DeviceKey {
   const seed = new Uint8Array(32);
   for (let i = 0; i < id.length; i++) seed[i % 32] = (seed[i % 32]! * 31 + id.charCodeAt(i)) & 255;
@@ -130,6 +136,10 @@ export function makeSite(o: SiteOptions = {}) {
     },
     wallet(d: Device, balance = 0): Wallet {
       return new Wallet(d.client, d.key, { creditLimit: RULES.creditLimit, balance });
+    },
+    /** Removes the journals' directory. */
+    cleanup(): void {
+      rmSync(dir, { recursive: true, force: true });
     },
     /** Runs the virtual clock `ms` further, letting settlements resolve as it goes. */
     async run(ms: number, until?: () => boolean): Promise<void> {
