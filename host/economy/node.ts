@@ -211,6 +211,9 @@ export class LedgerNode {
     if (env.from === this.id) return;
     if (h.term > this.myTerm || (h.term === this.myTerm && h.leader !== this.id)) {
       this.highestSeen = Math.max(this.highestSeen, h.term);
+      // A node promised a later term: we cannot settle with it any more. If the election still
+      // names us, the next tick stands again above that term.
+      if (this.role_ === "leading" && h.term > this.myTerm) this.stepDown();
       return;
     }
     if (h.term !== this.myTerm || h.leader !== this.id) return; // an answer to an older stand
@@ -394,7 +397,11 @@ export class LedgerNode {
   private onEntries(env: Envelope): void {
     const m = decodeEntries(env.body);
     if (env.from === this.id) return;
-    if (m.term < this.promise.term) return; // a deposed leader's
+    if (m.term < this.promise.term) {
+      // A deposed leader's, or one whose term a failed candidate overtook: tell it the term to beat.
+      this.o.node.send(HAVE_TOPIC, KIND.have, this.have(), { qos: 0 });
+      return;
+    }
     if (m.term > this.promise.term || this.promise.leader !== env.from) {
       // Only the one leader a majority promised sends entries in a term (promises are one per
       // term), so whoever we promised in it did not win: follow the one that did.

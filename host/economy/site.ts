@@ -150,6 +150,10 @@ export function makeSite(o: SiteOptions = {}) {
         if (until?.()) return;
       }
     },
+    /** Each ledger node's role, chain height, settled height, election view. */
+    describe(): string {
+      return members.map((m) => `${m.id} ${m.alive ? m.ledger.role : "dead"} h${m.ledger.chain.height} c${m.ledger.commit} e${m.ledger.election.leader ?? "-"}@${m.ledger.election.term}`).join(", ");
+    },
     /** Runs until one node leads (and has settled its term marker), at most `ms`. */
     async elect(ms = 5000): Promise<Member> {
       await site.run(ms, () => {
@@ -157,14 +161,16 @@ export function makeSite(o: SiteOptions = {}) {
         return !!l && l.ledger.commit === l.ledger.chain.height;
       });
       const l = site.leader();
-      if (!l) throw new Error(`no single ledger leader after ${ms} ms: ${members.map((m) => `${m.id}:${m.alive ? m.ledger.role : "dead"}`).join(" ")}`);
+      if (!l) throw new Error(`no single ledger leader after ${ms} ms: ${site.describe()}`);
       return l;
     },
     /** Mints `amount` to each account through `via` and waits for the settlements. */
     async fund(via: Device, accounts: string[], amount: number, firstNonce = 1): Promise<void> {
       const ps = accounts.map((a, i) => site.submit(via, signTx(treasury, { kind: "mint", to: a, amount, nonce: firstNonce + i })));
       await site.run(10_000, () => ps.every((p) => p.result));
-      for (const p of ps) if (p.result?.status !== "settled") throw new Error(`mint not settled: ${JSON.stringify(p.result)}`);
+      for (const p of ps)
+        if (p.result?.status !== "settled")
+          throw new Error(`mint to ${p.tx.body.to} not settled (${p.result ? `${p.result.reason}: ${p.result.message}` : "no answer in 10 s"}); ledger nodes: ${site.describe()}`);
     },
   };
   return site;

@@ -13,7 +13,7 @@ afterEach(() => {
   for (const s of made.splice(0)) s.cleanup();
 });
 function site(o: SiteOptions): Site {
-  const s = site(o);
+  const s = makeSite(o);
   made.push(s);
   return s;
 }
