@@ -128,14 +128,19 @@ export class LedgerNode {
 
   start(): void {
     const n = this.o.node;
+    // Only the kind each topic carries reaches a handler (agents' bus.msg on these topics is not ours).
+    const on = (topic: string, kind: string, fn: (env: Envelope) => void, membersOnly = true) =>
+      n.on(topic, (env) => {
+        if (env.kind === kind && (!membersOnly || this.members.has(env.from))) this.guard(env, () => fn(env));
+      });
     this.offs.push(
-      n.on(TX_TOPIC, (env) => this.guard(env, () => this.onTx(env))),
-      n.on(ENTRY_TOPIC, (env) => this.guard(env, () => this.member(env) && this.onEntries(env))),
-      n.on(syncTopic(this.id), (env) => this.guard(env, () => this.member(env) && this.onEntries(env))),
-      n.on(HAVE_TOPIC, (env) => this.guard(env, () => this.member(env) && this.onHave(env))),
-      n.on(RECOVER_TOPIC, (env) => this.guard(env, () => this.member(env) && this.onRecover(env))),
-      n.on(fetchTopic(this.id), (env) => this.guard(env, () => this.member(env) && this.onFetch(env))),
-      n.on(supplyTopic(this.id), (env) => this.guard(env, () => this.member(env) && this.onSupply(env))),
+      on(TX_TOPIC, KIND.tx, (env) => this.onTx(env), false),
+      on(ENTRY_TOPIC, KIND.entries, (env) => this.onEntries(env)),
+      on(syncTopic(this.id), KIND.entries, (env) => this.onEntries(env)),
+      on(HAVE_TOPIC, KIND.have, (env) => this.onHave(env)),
+      on(RECOVER_TOPIC, KIND.recover, (env) => this.onRecover(env)),
+      on(fetchTopic(this.id), KIND.fetch, (env) => this.onFetch(env)),
+      on(supplyTopic(this.id), KIND.supply, (env) => this.onSupply(env)),
     );
     this.election.onChange((e) => {
       if (this.halted) return;
@@ -426,12 +431,8 @@ export class LedgerNode {
     this.tickTimer = this.o.node.clock.after(this.heartbeatMs, () => this.tick(), Priority.SYSTEM);
   }
 
-  private member(env: Envelope): boolean {
-    return this.members.has(env.from);
-  }
-
   /** Nothing a peer sends may crash the node: a bad body is logged and dropped. */
-  private guard(env: Envelope, fn: () => unknown): void {
+  private guard(env: Envelope, fn: () => void): void {
     if (this.halted) return;
     try {
       fn();
