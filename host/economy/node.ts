@@ -321,7 +321,10 @@ export class LedgerNode {
     } catch (e) {
       if (!(e instanceof TxRefused)) throw e;
       // Refused against entries not yet settled (which a crash may still drop): decide once they are.
-      if (this.replica.commit < this.replica.height) this.deferred.push({ tx, to: from });
+      if (this.replica.commit < this.replica.height) {
+        // the client sends again while it waits: keep one copy per transaction and submitter
+        if (!this.deferred.some((d) => d.to === from && Buffer.compare(d.tx.sig, tx.sig) === 0)) this.deferred.push({ tx, to: from });
+      }
       else this.refuse(from, id, tx.sig, e);
       return;
     }
