@@ -152,14 +152,16 @@ export class LedgerNode {
     this.tick();
   }
 
-  /** A clean stop: resign the election, close the journal. */
+  /** A clean stop: resign the election (others elect at once), close the journal. */
   stop(): void {
-    if (this.halted) return;
-    this.election.stop();
     this.halt();
   }
 
-  /** The process dies: nothing more is sent or written (the test double of a crash; pair it with the bus's crash). */
+  /**
+   * The test double of the process dying: nothing more is handled, written or timed. Call it
+   * after the bus's crash() of this node, so the election's resignation (the only way to stop
+   * its timers) never leaves the dead transport.
+   */
   halt(): void {
     if (this.halted) return;
     this.halted = true;
