@@ -9,4 +9,4 @@ export { Journal, type Recovery } from "./journal.ts";
 export { LedgerNode, LEDGER_ROLE, type LedgerNodeOptions, type LedgerRole } from "./node.ts";
 export { LedgerClient, type Ack, type Refused, type Settlement, type LedgerClientOptions } from "./client.ts";
 export { Wallet, type WalletOptions } from "./wallet.ts";
-export { TX_TOPIC, ENTRY_TOPIC, HAVE_TOPIC, RECOVER_TOPIC, ackTopic, syncTopic, fetchTopic, supplyTopic, KIND as LEDGER_KIND } from "./messages.ts";
+export { TX_TOPIC, ENTRY_TOPIC, haveTopic, RECOVER_TOPIC, ackTopic, syncTopic, fetchTopic, supplyTopic, KIND as LEDGER_KIND } from "./messages.ts";

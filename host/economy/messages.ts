@@ -12,8 +12,8 @@ export const ACK_FILTER = "ledger/ack/+";
 export const ENTRY_TOPIC = "ledger/entry";
 /** Catch-up for one follower that missed entries: `ledger/sync/<node>`. */
 export const syncTopic = (node: string): string => `ledger/sync/${node}`;
-/** A ledger node reports what it holds: after entries, and in answer to a recovery. */
-export const HAVE_TOPIC = "ledger/have";
+/** A ledger node reports what it holds to the node it answers (entries, a recovery): `ledger/have/<node>`. */
+export const haveTopic = (node: string): string => `ledger/have/${node}`;
 /** A node standing as leader asks every ledger node for its promise and what it holds. */
 export const RECOVER_TOPIC = "ledger/recover";
 /** The new leader fetches the entries it lacks from the most up-to-date node: `ledger/fetch/<node>`. */

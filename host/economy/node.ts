@@ -23,7 +23,7 @@ import { cborDecode } from "../net/cbor.ts";
 import type { DeviceKey, KeyRing } from "../net/keys.ts";
 import { makeEntry, sameHash } from "./chain.ts";
 import {
-  ackTopic, decodeEntries, decodeFetch, decodeHave, decodeRecover, decodeSupply, decodeTx, ENTRY_TOPIC, fetchTopic, HAVE_TOPIC, KIND, MAX_BATCH,
+  ackTopic, decodeEntries, decodeFetch, decodeHave, decodeRecover, decodeSupply, decodeTx, ENTRY_TOPIC, fetchTopic, haveTopic, KIND, MAX_BATCH,
   RECOVER_TOPIC, supplyTopic, syncTopic, TX_TOPIC, type AckMsg, type EntriesMsg, type HaveMsg, type RefusedMsg, type SupplyMsg,
 } from "./messages.ts";
 import { PromiseStore } from "./promise.ts";
@@ -137,7 +137,7 @@ export class LedgerNode {
       on(TX_TOPIC, KIND.tx, (env) => this.onTx(env), false),
       on(ENTRY_TOPIC, KIND.entries, (env) => this.onEntries(env)),
       on(syncTopic(this.id), KIND.entries, (env) => this.onEntries(env)),
-      on(HAVE_TOPIC, KIND.have, (env) => this.onHave(env)),
+      on(haveTopic(this.id), KIND.have, (env) => this.onHave(env)),
       on(RECOVER_TOPIC, KIND.recover, (env) => this.onRecover(env)),
       on(fetchTopic(this.id), KIND.fetch, (env) => this.onFetch(env)),
       on(supplyTopic(this.id), KIND.supply, (env) => this.onSupply(env)),
@@ -206,7 +206,7 @@ export class LedgerNode {
       if (this.role_ !== "follower") this.stepDown();
     }
     // Answer with our promise either way: a refused candidate learns the term to beat.
-    this.o.node.send(HAVE_TOPIC, KIND.have, this.have(), { qos: 0 });
+    this.o.node.send(haveTopic(env.from), KIND.have, this.have(), { qos: 0 });
   }
 
   private have(): HaveMsg {
@@ -409,7 +409,7 @@ export class LedgerNode {
     if (env.from === this.id) return;
     if (m.term < this.promise.term) {
       // A deposed leader's, or one whose term a failed candidate overtook: tell it the term to beat.
-      this.o.node.send(HAVE_TOPIC, KIND.have, this.have(), { qos: 0 });
+      this.o.node.send(haveTopic(env.from), KIND.have, this.have(), { qos: 0 });
       return;
     }
     if (m.term > this.promise.term || this.promise.leader !== env.from) {
@@ -423,7 +423,7 @@ export class LedgerNode {
       if (r.problem && !r.problem.startsWith("gap")) this.o.node.log(`ledger: entries from ${env.from}: ${r.problem}`);
     }
     if (this.replica.agreesUpTo(m.height, m.tip)) this.replica.commit = Math.max(this.replica.commit, Math.min(m.commit, m.height));
-    this.o.node.send(HAVE_TOPIC, KIND.have, this.have(), { qos: 0 });
+    this.o.node.send(haveTopic(env.from), KIND.have, this.have(), { qos: 0 });
   }
 
   // ---- housekeeping ----

@@ -302,7 +302,7 @@ describe("replicated ledger: bad input", () => {
     await s.run(1000, () => !!forged.result);
     expect(forged.result).toMatchObject({ status: "refused", reason: "forged" });
     // junk bodies on every ledger topic, from a member and from a client
-    for (const [topic, kind] of [["ledger/tx", "ledger.tx"], ["ledger/entry", "ledger.entries"], ["ledger/have", "ledger.have"], ["ledger/recover", "ledger.recover"], [`ledger/sync/${l.id}`, "ledger.entries"]] as const) {
+    for (const [topic, kind] of [["ledger/tx", "ledger.tx"], ["ledger/entry", "ledger.entries"], [`ledger/have/${l.id}`, "ledger.have"], ["ledger/recover", "ledger.recover"], [`ledger/sync/${l.id}`, "ledger.entries"]] as const) {
       a.node.send(topic, kind, { junk: true });
       s.members.find((m) => m.id !== l.id)!.node.send(topic, kind, { term: "x", entries: [1, 2] });
     }
