@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CoordNode } from "../coordination/node.ts";
+import { Presence, presenceWill } from "../coordination/presence.ts";
+import type { Will } from "../net/transport.ts";
 import { VirtualClock } from "../kernel/scheduler.ts";
 import { InProcessBus, InProcessTransport, type NetworkModel } from "../net/inproc/index.ts";
 import { deviceKeyFromSeed, KeyRing, type DeviceKey } from "../net/keys.ts";
@@ -28,6 +30,8 @@ export interface SiteOptions {
   retryMs?: number;
   /** fsync per journal entry (tests on a temp dir: off for speed unless asked) */
   sync?: boolean;
+  /** Ledger nodes beat presence with a last will, so the election sees a crashed leader at once. */
+  presence?: boolean;
 }
 
 export interface Member {
@@ -37,6 +41,7 @@ export interface Member {
   ledger: LedgerNode;
   journal: string;
   alive: boolean;
+  presence?: Presence;
 }
 
 export interface Device {
@@ -72,8 +77,9 @@ export function makeSite(o: SiteOptions = {}) {
   const logs: string[] = [];
   const seqs = new Map<string, number>();
 
-  const coord = (k: DeviceKey) => {
-    const transport = new InProcessTransport(bus, { name: k.id, queueLimit: 100_000 });
+  const boots = new Map<string, number>();
+  const coord = (k: DeviceKey, will?: Will) => {
+    const transport = new InProcessTransport(bus, { name: k.id, queueLimit: 100_000, ...(will ? { will } : {}) });
     void transport.connect();
     // A restarted device carries on its envelope numbering (persisted, as a real one must).
     return new CoordNode({ transport, clock, key: k, keys: ring, site: SITE, lastSeq: seqs.get(k.id) ?? 0, log: (l) => logs.push(l) });
@@ -81,11 +87,18 @@ export function makeSite(o: SiteOptions = {}) {
   const boot = (id: string): Member => {
     const k = key(id);
     ring.add(id, k.publicKey);
-    const node = coord(k);
+    // the boot epoch grows across restarts, so an old will never marks the new incarnation down
+    const epoch = (boots.get(id) ?? 0) + 1;
+    boots.set(id, epoch);
+    const node = coord(k, o.presence ? presenceWill(k, SITE, epoch, clock.now()) : undefined);
+    const presence = o.presence ? new Presence(node, { battery: 1, load: 0, capabilities: ["ledger"], position: [0, 0, 0] }, { every: 200, epoch }) : undefined;
+    presence?.start();
     const journal = path.join(dir, `${id}.journal`);
-    const ledger = new LedgerNode({ node, key: k, keys: ring, rules: RULES, members: ids, journal, sync: o.sync ?? false, lease: o.lease ?? 600, heartbeatMs: o.heartbeatMs ?? 50 });
+    const ledger = new LedgerNode({
+      node, key: k, keys: ring, rules: RULES, members: ids, journal, sync: o.sync ?? false, lease: o.lease ?? 600, heartbeatMs: o.heartbeatMs ?? 50, ...(presence ? { presence } : {}),
+    });
     ledger.start();
-    return { id, key: k, node, ledger, journal, alive: true };
+    return { id, key: k, node, ledger, journal, alive: true, ...(presence ? { presence } : {}) };
   };
   const members = ids.map(boot);
   const device = (id: string): Device => {
@@ -120,6 +133,7 @@ export function makeSite(o: SiteOptions = {}) {
       seqs.set(id, m.node.lastSeq);
       bus.crash(id);
       m.ledger.halt();
+      m.presence?.stop(); // its timers (the "gone" it sends never leaves the dead transport)
       m.alive = false;
     },
     /** `id` boots again from its journal. */

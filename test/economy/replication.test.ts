@@ -140,6 +140,28 @@ describe("replicated ledger: faults", () => {
     expect(hashes(back)).toEqual(hashes(next));
   });
 
+  it("with presence and last wills, a crashed leader is replaced before its lease would run out", async () => {
+    const lease = 600;
+    const s = site({ ledgers: 5, clients: 1, presence: true, lease });
+    const old = await s.elect();
+    await s.run(1000); // presence beats seen all round
+    const [a] = s.devices as [Device];
+    const killedAt = s.clock.now();
+    s.crash(old.id);
+    const next = await s.elect();
+    expect(next.id).not.toBe(old.id);
+    // the will marks it down at once: election backoff (<= lease/4) plus the ledger's recovery
+    expect(s.clock.now() - killedAt).toBeLessThan(lease);
+    await s.fund(a, [a.id], 10);
+    const noWill = site({ ledgers: 5, clients: 1, lease });
+    const o2 = await noWill.elect();
+    await noWill.run(1000);
+    const t2 = noWill.clock.now();
+    noWill.crash(o2.id);
+    await noWill.elect();
+    expect(noWill.clock.now() - t2).toBeGreaterThanOrEqual(lease);
+  });
+
   it("double spends on both sides of a partition: none succeeds; the minority's unsettled entry is replaced after the heal", async () => {
     const s = site({ ledgers: 5, clients: 3 });
     const l = await s.elect();
