@@ -11,6 +11,8 @@ import type { NetworkModel } from "../net/inproc/index.ts";
 export interface TrialOptions {
   seed: number;
   rounds: number;
+  /** Ledger nodes of the site (default 5). */
+  ledgers?: number;
   spendersPerRound?: number;
   model?: Partial<NetworkModel>;
   /** Kill the leader (and restart it from its journal) in one round out of this many; 0: never. */
@@ -35,7 +37,7 @@ export interface TrialResult {
 }
 
 export async function doubleSpendTrial(o: TrialOptions): Promise<TrialResult> {
-  const s = makeSite({ ledgers: 5, clients: 4, seed: o.seed, model: { loss: 0.1, duplicate: 0.1, reorder: 0.1, reorderDelay: 15, ...o.model } });
+  const s = makeSite({ ledgers: o.ledgers ?? 5, clients: 4, seed: o.seed, model: { loss: 0.1, duplicate: 0.1, reorder: 0.1, reorderDelay: 15, ...o.model } });
   let r = o.seed * 2654435761;
   const rand = () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 4294967296);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
