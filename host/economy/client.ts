@@ -48,6 +48,8 @@ interface Waiting {
   sig: string;
   promise: Promise<Settlement>;
   resolve: (s: Settlement) => void;
+  /** told synchronously, on the clock's turn that brought the answer (see submit) */
+  callbacks: ((s: Settlement) => void)[];
   retry?: number;
   deadline?: number;
 }
@@ -101,15 +103,24 @@ export class LedgerClient {
    * Submits `tx` (signed by any device: a payee may submit the IOU it was handed) and resolves
    * once with its settlement. The same transaction submitted again while waiting shares the answer.
    */
-  submit(tx: SignedTx): Promise<Settlement> {
+  submit(tx: SignedTx, settled?: (s: Settlement) => void): Promise<Settlement> {
+    // `settled` hears the answer in the same turn of the clock as it arrives: a virtual-clock run
+    // (the simulator) does not wait for promises, so it must not depend on when they resolve.
     const id = txId(tx.body);
     const sig = hex(tx.sig);
     const known = this.waiting.get(id);
-    if (known?.sig === sig) return known.promise;
-    if (known) return Promise.resolve({ status: "refused", txid: id, reason: "replayed", message: `another transaction with nonce ${tx.body.nonce} of ${tx.body.from} is waiting for its settlement` });
+    if (known?.sig === sig) {
+      if (settled) known.callbacks.push(settled);
+      return known.promise;
+    }
+    if (known) {
+      const r: Settlement = { status: "refused", txid: id, reason: "replayed", message: `another transaction with nonce ${tx.body.nonce} of ${tx.body.from} is waiting for its settlement` };
+      settled?.(r);
+      return Promise.resolve(r);
+    }
     let resolve!: (s: Settlement) => void;
     const promise = new Promise<Settlement>((r) => (resolve = r));
-    const w: Waiting = { tx, sig, promise, resolve };
+    const w: Waiting = { tx, sig, promise, resolve, callbacks: settled ? [settled] : [] };
     this.waiting.set(id, w);
     w.deadline = this.node.clock.after(this.timeoutMs, () =>
       this.finish(id, sig, { status: "refused", txid: id, reason: "timeout", message: `no settlement within ${this.timeoutMs} ms; it may still settle, and submitting the same signed transaction again is safe` }),
@@ -137,6 +148,7 @@ export class LedgerClient {
     this.waiting.delete(id);
     if (w.retry !== undefined) this.node.clock.cancel(w.retry);
     if (w.deadline !== undefined) this.node.clock.cancel(w.deadline);
+    for (const cb of w.callbacks) cb(s);
     w.resolve(s);
   }
 }
