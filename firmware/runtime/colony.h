@@ -20,7 +20,7 @@
 #define COLONY_PAGE 65536u
 
 /* AbiError (host/kernel/abi.ts) */
-enum { COLONY_EINVALID = -1, COLONY_ENOTFOUND = -2, COLONY_EDENIED = -3, COLONY_ENOSPACE = -4, COLONY_EIO = -5 };
+enum { COLONY_EINVALID = -1, COLONY_ENOTFOUND = -2, COLONY_EDENIED = -3, COLONY_ENOSPACE = -4, COLONY_EIO = -5, COLONY_EREFUSED = -6 };
 /* EventKind */
 enum { COLONY_EV_TIMER = 1, COLONY_EV_MESSAGE = 2, COLONY_EV_SENSOR = 3 };
 /* capability groups, as bits */

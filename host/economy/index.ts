@@ -5,3 +5,5 @@ export { openTx, signTx, txId, TxRefused, TX_VERSION, type Refusal, type SignedT
 export { LedgerState, type Applied, type Escrow, type LedgerRules } from "./state.ts";
 export { Chain, EntryError, GENESIS, makeEntry, openEntry, type Entry } from "./chain.ts";
 export { Journal, type Recovery } from "./journal.ts";
+export { LocalLedger, type LedgerAck, type LedgerRefusal, type LedgerSettlement, type SiteLedger } from "./site-ledger.ts";
+export { DeviceWallet } from "./device-wallet.ts";
