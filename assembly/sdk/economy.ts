@@ -20,7 +20,7 @@ export function price(cfg: Fields, metres: f64, seconds: f64, battery: f64): f64
   const t = cfg.map("tariff");
   const mJ = metres * cfg.f64("joulesPerMetre", 20) * 1000 + cfg.f64("boardMw", 100) * seconds;
   const low = battery < 0 ? 0 : battery > 1 ? 0 : 1 - battery;
-  return Math.ceil(mJ * t.f64("perMj", 0.001) + seconds * t.f64("perSecond", 1) + metres * t.f64("wearPerMetre", 0.5) + low * t.f64("lowBattery", 40));
+  return Math.ceil(mJ * t.f64("perMj", 0.0001) + seconds * t.f64("perSecond", 1) + metres * t.f64("wearPerMetre", 0.5) + low * t.f64("lowBattery", 40));
 }
 
 function refusedNow(h: i32): bool {

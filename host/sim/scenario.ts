@@ -564,7 +564,7 @@ function readEconomy(r: Reader, v: unknown, devices: DeviceSpec[]): EconomySpec 
     siteBalance: int([...p, "siteBalance"], v.siteBalance, 10_000),
     creditLimit: int([...p, "creditLimit"], v.creditLimit, 0),
     tariff: {
-      perMj: num(r, [...p, "tariff", "perMj"], t.perMj, 0.001, 0),
+      perMj: num(r, [...p, "tariff", "perMj"], t.perMj, 0.0001, 0),
       perSecond: num(r, [...p, "tariff", "perSecond"], t.perSecond, 1, 0),
       wearPerMetre: num(r, [...p, "tariff", "wearPerMetre"], t.wearPerMetre, 0.5, 0),
       lowBattery: num(r, [...p, "tariff", "lowBattery"], t.lowBattery, 40, 0),
