@@ -7,3 +7,4 @@ export { Chain, EntryError, GENESIS, makeEntry, openEntry, type Entry } from "./
 export { Journal, type Recovery } from "./journal.ts";
 export { LocalLedger, type LedgerAck, type LedgerRefusal, type LedgerSettlement, type SiteLedger } from "./site-ledger.ts";
 export { DeviceWallet } from "./device-wallet.ts";
+export { readLedger, type LedgerView } from "./ledger-view.ts";
