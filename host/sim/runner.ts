@@ -106,6 +106,8 @@ export interface RunOptions {
   auditFile?: string;
   /** write the site ledger's journal here (and its public keys beside it, for colony ledger) */
   ledgerFile?: string;
+  /** called with the devices at the end, before they stop (tests look into agents' memory) */
+  onFinish?: (devices: readonly Device[]) => void;
 }
 
 /** Topics whose bodies always go into the trace, for the report's task and line figures. */
@@ -308,6 +310,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     macs: b.models?.macs ?? 0,
     samples: b.samples,
   }));
+  opts.onFinish?.(built.map((b) => b.device));
   for (const b of built) b.device.stop();
   real?.stop();
   const refused = net.refused();
