@@ -7,6 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { Chain, Journal, makeEntry, openTx, signTx } from "../host/economy/index.ts";
 import { deviceKeyFromSeed, KeyRing, signBytes } from "../host/net/keys.ts";
+import { readFileSync } from "node:fs";
+import { parseScenario, runScenario, type SimResult } from "../host/sim/index.ts";
 import type { BenchResult } from "./types.ts";
 
 const N = 5_000;
@@ -67,5 +69,44 @@ export async function run(): Promise<BenchResult[]> {
     { name: "ledger: signed transfers applied, in memory", value: rate(inMemory), unit: "tx/s", note: "device signs; node verifies, checks the rules, appends a leader-signed hash-chained entry. goal: >= 5,000" },
     { name: "ledger: signed transfers applied, journaled", value: rate(journaled), unit: "tx/s", note: "plus the append-only journal (written per entry, not fsynced per entry)" },
     { name: "ledger in memory / sign+verify alone", value: Math.round((baseMs / inMemory) * 1000) / 1000, unit: "ratio", note: "the ledger signs twice per tx (device, leader) and verifies once" },
+    ...(await pricedAward()),
+  ];
+}
+
+/**
+ * Priced contract-net (bids with prices, budget check, escrow locked on the award, bonds) against
+ * plain contract-net: the pump room run to just after its award, with and without its economy
+ * block (the same agents; without a wallet they bid unpriced). Time to award on the virtual
+ * clock (announce -> award, the protocol's own latency) and wall time of the run, median of 3.
+ */
+async function pricedAward(): Promise<BenchResult[]> {
+  const file = path.join(import.meta.dirname, "../scenarios/pump-room.yaml");
+  const priced = readFileSync(file, "utf8");
+  const plain = priced.replace(/^economy:\n(?: .*\n)+/m, "");
+  if (plain === priced) throw new Error("bench economy: the pump room has no economy block to take out");
+  const toAward = (r: SimResult): number => {
+    const cfp = r.trace.find((e) => e.type === "publish" && e.data?.topic === "cnet/cfp");
+    const award = r.trace.find((e) => e.type === "publish" && e.data?.topic === "cnet/award");
+    if (!cfp || !award) throw new Error("bench economy: the pump room made no award");
+    return award.t - cfp.t;
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const measure = async (text: string) => {
+    const walls: number[] = [];
+    let award = 0;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const r = await runScenario(parseScenario(text, file), { durationMs: 40_000 });
+      walls.push(performance.now() - t0);
+      award = toAward(r);
+    }
+    return { wall: median(walls), award };
+  };
+  const p = await measure(plain);
+  const q = await measure(priced);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return [
+    { name: "contract-net time to award, priced / plain", value: r3(q.award / p.award), unit: "ratio", note: `virtual clock, announce to award: ${q.award} ms priced vs ${p.award} ms plain (pump room). goal: <= 1.2` },
+    { name: "pump room to the award (40 s), priced / plain wall time", value: r3(q.wall / p.wall), unit: "ratio", note: `${Math.round(q.wall)} ms vs ${Math.round(p.wall)} ms, median of 3: prices, escrow, bonds and the ledger's signatures` },
   ];
 }
