@@ -88,16 +88,21 @@ export class Purse {
 
   /** The manager's check of a reported result: pay (and return the bond) or refund (and keep it). */
   settle(t: TaskManager, verified: bool): void {
-    const c = this.find(t.id);
+    this.settleTask(t.id, verified);
+  }
+
+  /** As settle(), by task id: for a verifier's attestation that comes after the task was let go. */
+  settleTask(task: string, verified: bool): void {
+    const c = this.find(task);
     if (c === null || c.state != "locked") return;
     if (verified) {
       wallet.release(c.escrow);
       wallet.refund(c.escrow + "/bond");
       c.state = "released";
       this.paid += c.amount;
-      log.info("paid " + c.amount.toString() + " to " + c.payee + " for " + t.id);
+      log.info("paid " + c.amount.toString() + " to " + c.payee + " for " + task);
     } else {
-      log.warn("result of " + t.id + " not verified: refund, and the contractor's bond is kept");
+      log.warn("result of " + task + " not verified: refund, and the contractor's bond is kept");
       this.close(c, false, true);
     }
   }

@@ -171,3 +171,28 @@ describe("the wallet capability", () => {
     expect(() => loadModule(wasm, manifest, loadBoard("esp32-devkitc"), new V8Engine())).toThrow(/colony\.wallet_\w+" needs capability "wallet"/);
   });
 });
+
+describe("payments on the production line", () => {
+  it("pays each robot its bid price for a move the quality station attested, and nothing else", async () => {
+    const r = await runScenario(loadScenario(path.join(ROOT, "scenarios/production-line.yaml")), { durationMs: 80_000 });
+    const e = r.economy!;
+    const paid = e.contracts.filter((c) => !c.bond && c.state === "released");
+    expect(paid.length).toBeGreaterThanOrEqual(3);
+    const verdicts = r.trace.filter((x) => x.type === "publish" && x.data?.topic === "qc/result");
+    for (const c of paid) {
+      const bid = bids(r).find((b) => c.escrow.startsWith(`${b.task}/${b.round}/`) && b.payee === c.to)!;
+      expect(c.amount, c.escrow).toBe(bid.price);
+      // released as a verdict arrives (one network hop after it), never without one
+      expect(verdicts.some((v) => v.t < c.settledMs! && c.settledMs! - v.t <= 20), c.escrow).toBe(true);
+    }
+    for (const amr of ["amr-1", "amr-2", "amr-3"]) {
+      const earned = paid.filter((c) => c.to === amr).reduce((n, c) => n + c.amount, 0);
+      const lost = e.contracts.filter((c) => c.bond && c.from === amr && c.state === "released").reduce((n, c) => n + c.amount, 0);
+      const locked = e.contracts.filter((c) => c.bond && c.from === amr && c.state === "locked").reduce((n, c) => n + c.amount, 0);
+      expect(e.closing[amr], amr).toBe(e.opening[amr]! + earned - lost - locked);
+    }
+    // every lock of the handler within its per-task budget
+    expect(e.contracts.filter((c) => !c.bond).every((c) => c.amount <= 150)).toBe(true);
+    expect(e.held).toBe(e.minted);
+  }, 120_000);
+});
