@@ -196,3 +196,44 @@ describe("payments on the production line", () => {
     expect(e.held).toBe(e.minted);
   }, 120_000);
 });
+
+describe("the device wallet and the economy block", () => {
+  it("signs with the device key, refuses bad requests by name, and reports the ledger's refusals", async () => {
+    const { DeviceWallet, LocalLedger, signTx } = await import("../../host/economy/index.ts");
+    const { AbiError, WalletStatus, WalletTxKind } = await import("../../host/kernel/abi.ts");
+    const { deviceKeyFromSeed, KeyRing } = await import("../../host/net/keys.ts");
+    const ring = new KeyRing();
+    const mk = (id: string, n: number) => {
+      const k = deviceKeyFromSeed(id, new Uint8Array(32).fill(n));
+      ring.add(id, k.publicKey);
+      return k;
+    };
+    const treasury = mk("treasury", 1);
+    const ledger = new LocalLedger({ treasury: "treasury", creditLimit: 0 }, mk("ledger-1", 2), ring, () => 0);
+    const traced: string[] = [];
+    const w = new DeviceWallet(mk("dev-1", 3), ledger, (e) => traced.push(e.text));
+    mk("dev-2", 4);
+    ledger.apply(signTx(treasury, { kind: "mint", to: "dev-1", amount: 100, nonce: 1 }));
+    expect(w.submit("a", 9, "dev-2", 5, "", "")).toBe(AbiError.INVALID);
+    expect(traced.at(-1)).toMatch(/kind 9 is not a wallet transaction/);
+    expect(w.submit("a", WalletTxKind.TRANSFER, "dev-2", 1.5, "", "")).toBe(AbiError.INVALID);
+    expect(traced.at(-1)).toMatch(/amount must be a positive integer/);
+    const ok = w.submit("a", WalletTxKind.TRANSFER, "dev-2", 30, "x", "");
+    expect(w.status(ok)).toBe(WalletStatus.SETTLED);
+    expect(w.balance("dev-2")).toBe(30);
+    const over = w.submit("a", WalletTxKind.LOCK, "dev-2", 500, "job-1", "dev-1");
+    expect(w.status(over)).toBe(AbiError.REFUSED);
+    expect(traced.at(-1)).toMatch(/refused \(overdrawn\)/);
+    expect(w.status(12345)).toBe(AbiError.NOT_FOUND);
+    // the signed transaction in the chain is the device's, verified by its public key
+    expect(ledger.chain.entries.at(-1)!.tx.body).toMatchObject({ from: "dev-1", to: "dev-2", amount: 30 });
+  });
+
+  it("a bad economy block is refused naming the field", () => {
+    const base = readFileSync(SCENARIO, "utf8");
+    expect(() => parseScenario(base.replace("balances: { drone-1: 1000 }", "balances: { drone-9: 1000 }"), SCENARIO)).toThrow(/economy\.balances\.drone-9: no device "drone-9"/);
+    expect(() => parseScenario(base.replace("perTask: 200", "perTask: 2.5"), SCENARIO)).toThrow(/economy\.budget\.perTask: must be a whole number/);
+    expect(() => parseScenario(base.replace("penalty: 0.2", "penalty: 3"), SCENARIO)).toThrow(/penalty is the bond's share/);
+    expect(() => parseScenario(base.replace("siteBalance: 10000", "siteBalance: 10000\n  bank: 3"), SCENARIO)).toThrow(/economy\.bank: unknown field/);
+  });
+});
