@@ -40,9 +40,11 @@ export function readLedger(data: Uint8Array, rules: LedgerRules, keys: KeyRing):
     minted: st.minted,
     balances: [...st.balances].sort(([a], [b]) => a.localeCompare(b)).map(([account, balance]) => ({ account, balance })),
     contracts: [...st.escrows.values()].map((e) => ({ escrow: e.id, from: e.from, to: e.to, arbiter: e.arbiter, amount: e.amount, state: e.state, bond: e.id.endsWith("/bond") })),
-    invoices: chain.entries
-      .filter((e) => e.tx.body.kind === "transfer" && e.tx.body.ref.startsWith("invoice/"))
-      .map((e) => ({ ref: e.tx.body.ref, from: e.tx.body.from, to: e.tx.body.to, amount: e.tx.body.amount, height: e.height })),
+    invoices: chain.entries.flatMap((e) =>
+      e.tx && e.tx.body.kind === "transfer" && e.tx.body.ref.startsWith("invoice/")
+        ? [{ ref: e.tx.body.ref, from: e.tx.body.from, to: e.tx.body.to, amount: e.tx.body.amount, height: e.height }]
+        : [],
+    ),
     ...(problem ? { problem } : {}),
   };
 }

@@ -63,7 +63,7 @@ export class LocalLedger implements SiteLedger {
     try {
       // what came over the wire is checked again here, as a remote node would: shape and signature
       openTx(tx.wire, this.keys);
-      if (this.chain.state.has(tx)) return this.ack(txid, this.chain.entries.find((e) => e.tx.body.from === tx.body.from && e.tx.body.nonce === tx.body.nonce)!);
+      if (this.chain.state.has(tx)) return this.ack(txid, this.chain.entries.find((e) => e.tx?.body.from === tx.body.from && e.tx.body.nonce === tx.body.nonce)!);
       this.chain.state.check(tx);
     } catch (e) {
       if (e instanceof TxRefused) return { status: "refused", txid, reason: e.reason, message: e.message };
@@ -81,6 +81,6 @@ export class LocalLedger implements SiteLedger {
   }
 
   private ack(txid: string, e: Entry): LedgerAck {
-    return { status: "settled", txid, height: e.height, term: e.term, hash: Buffer.from(e.hash).toString("hex"), balance: this.chain.state.balance(e.tx.body.from) };
+    return { status: "settled", txid, height: e.height, term: e.term, hash: Buffer.from(e.hash).toString("hex"), balance: this.chain.state.balance(e.tx?.body.from ?? "") };
   }
 }

@@ -138,6 +138,8 @@ export class SimEconomy {
   }
 
   private follow(e: Entry, at: number): void {
+    // a term marker carries no transaction
+    if (!e.tx) return;
     const b = e.tx.body;
     if (b.kind === "lock") {
       const parts = b.ref.split("/");

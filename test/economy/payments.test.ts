@@ -226,7 +226,7 @@ describe("the device wallet and the economy block", () => {
     expect(traced.at(-1)).toMatch(/refused \(overdrawn\)/);
     expect(w.status(12345)).toBe(AbiError.NOT_FOUND);
     // the signed transaction in the chain is the device's, verified by its public key
-    expect(ledger.chain.entries.at(-1)!.tx.body).toMatchObject({ from: "dev-1", to: "dev-2", amount: 30 });
+    expect(ledger.chain.entries.at(-1)!.tx!.body).toMatchObject({ from: "dev-1", to: "dev-2", amount: 30 });
   });
 
   it("a bad economy block is refused naming the field", () => {
