@@ -5,7 +5,7 @@
 // Replicated (host/economy/node.ts): settlement latency, submit to ack, of transfers on the
 // in-process bus with the network model's latency (virtual ms), against a one-hop
 // request/answer round trip on the same bus; and the double-spend trial's count (must be 0).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Chain, Journal, makeEntry, openTx, signTx, type Settlement } from "../host/economy/index.ts";
@@ -13,6 +13,7 @@ import { doubleSpendTrial, type TrialResult } from "../host/economy/double-spend
 import { makeSite } from "../host/economy/site.ts";
 import { latencyStats } from "../host/sim/network.ts";
 import { deviceKeyFromSeed, KeyRing, signBytes } from "../host/net/keys.ts";
+import { parseScenario, runScenario, type SimResult } from "../host/sim/index.ts";
 import type { BenchResult } from "./types.ts";
 
 const N = 5_000;
@@ -86,6 +87,7 @@ export async function run(): Promise<BenchResult[]> {
     { name: "replicated ledger: settlement p99, 10% loss 5% dup", value: lossy.lat.p99, unit: "ms", note: "same run" },
     { name: "replicated ledger: transfers settled per wall second", value: healthy.wallRate, unit: "tx/s", note: "all 5 nodes verify every entry, in one process on this machine" },
     { name: "double spends under the partition trials", value: sum((t) => t.doubleSpends), unit: "count", note: `must be 0: ${sum((t) => t.attempts)} whole-balance spends, ${trials.length} seeds x 8 random partitions, 10% loss, ${sum((t) => t.kills)} leaders killed; ${sum((t) => t.settled)} settled, ${sum((t) => t.refused)} refused, ${sum((t) => t.forks)} forks, ${sum((t) => t.unanswered)} unanswered` },
+    ...(await pricedAward()),
   ];
 }
 
@@ -133,3 +135,40 @@ async function settlement(model: { latency: number; jitter: number; loss?: numbe
   }
 }
 
+/**
+ * Priced contract-net (bids with prices, budget check, escrow locked on the award, bonds) against
+ * plain contract-net: the pump room run to just after its award, with and without its economy
+ * block (the same agents; without a wallet they bid unpriced). Time to award on the virtual
+ * clock (announce -> award, the protocol's own latency) and wall time of the run, median of 3.
+ */
+async function pricedAward(): Promise<BenchResult[]> {
+  const file = path.join(import.meta.dirname, "../scenarios/pump-room.yaml");
+  const priced = readFileSync(file, "utf8");
+  const plain = priced.replace(/^economy:\n(?: .*\n)+/m, "");
+  if (plain === priced) throw new Error("bench economy: the pump room has no economy block to take out");
+  const toAward = (r: SimResult): number => {
+    const cfp = r.trace.find((e) => e.type === "publish" && e.data?.topic === "cnet/cfp");
+    const award = r.trace.find((e) => e.type === "publish" && e.data?.topic === "cnet/award");
+    if (!cfp || !award) throw new Error("bench economy: the pump room made no award");
+    return award.t - cfp.t;
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const measure = async (text: string) => {
+    const walls: number[] = [];
+    let award = 0;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const r = await runScenario(parseScenario(text, file), { durationMs: 40_000 });
+      walls.push(performance.now() - t0);
+      award = toAward(r);
+    }
+    return { wall: median(walls), award };
+  };
+  const p = await measure(plain);
+  const q = await measure(priced);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return [
+    { name: "contract-net time to award, priced / plain", value: r3(q.award / p.award), unit: "ratio", note: `virtual clock, announce to award: ${q.award} ms priced vs ${p.award} ms plain (pump room). goal: <= 1.2` },
+    { name: "pump room to the award (40 s), priced / plain wall time", value: r3(q.wall / p.wall), unit: "ratio", note: `${Math.round(q.wall)} ms vs ${Math.round(p.wall)} ms, median of 3: prices, escrow, bonds and the ledger's signatures` },
+  ];
+}

@@ -10,3 +10,6 @@ export { LedgerNode, LEDGER_ROLE, type LedgerNodeOptions, type LedgerRole } from
 export { LedgerClient, type Ack, type Refused, type Settlement, type LedgerClientOptions } from "./client.ts";
 export { Wallet, type WalletOptions } from "./wallet.ts";
 export { TX_TOPIC, ENTRY_TOPIC, haveTopic, RECOVER_TOPIC, ackTopic, syncTopic, fetchTopic, supplyTopic, KIND as LEDGER_KIND } from "./messages.ts";
+export { LocalLedger, type LedgerAck, type LedgerRefusal, type LedgerSettlement, type SiteLedger } from "./site-ledger.ts";
+export { DeviceWallet } from "./device-wallet.ts";
+export { readLedger, type LedgerView } from "./ledger-view.ts";

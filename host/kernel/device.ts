@@ -10,7 +10,7 @@ import { LoadError } from "./errors.ts";
 import { loadModule, PAGE_BYTES } from "./loader.ts";
 import { topicMatches, type Manifest } from "./manifest.ts";
 import { Priority, type Clock } from "./scheduler.ts";
-import type { DeviceServices, ModelBinding } from "./services.ts";
+import type { DeviceServices, ModelBinding, WalletPort } from "./services.ts";
 import { DEFAULT_POLICY, type SupervisorPolicy } from "./supervisor.ts";
 import type { TraceEvent, TraceSink } from "./trace.ts";
 import type { PublishGate } from "./gate.ts";
@@ -34,6 +34,8 @@ export interface DeviceOptions {
   traceBodiesExcept?: string[];
   /** the site's policy on what may leave the device */
   gate?: PublishGate;
+  /** the device's wallet (its signing key stays in there) */
+  wallet?: WalletPort;
 }
 
 export class Device implements DeviceServices {
@@ -49,6 +51,7 @@ export class Device implements DeviceServices {
   readonly models?: ModelBinding;
   readonly agents = new Map<string, RunningAgent>();
   readonly gate?: PublishGate;
+  readonly wallet?: WalletPort;
   private readonly bus: BusPort;
   private readonly sink?: TraceSink;
   private readonly traceBodies: string[];
@@ -73,6 +76,7 @@ export class Device implements DeviceServices {
     this.actuators = new Map((o.actuators ?? []).map((a) => [a.alias, a]));
     this.models = o.models;
     if (o.gate) this.gate = o.gate;
+    if (o.wallet) this.wallet = o.wallet;
     this.sink = o.trace;
     this.traceBodies = o.traceBodies ?? [];
     this.traceBodiesExcept = o.traceBodiesExcept ?? [];

@@ -30,6 +30,7 @@ import { AuditLog, auditFromTrace, PolicyGate, UpdateGate } from "../governance/
 import { siteAuditKey } from "./audit-key.ts";
 import { ModelError } from "../tinyml/index.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
+import { SimEconomy, type EconomyResult } from "./economy.ts";
 
 export interface AgentResult {
   device: string;
@@ -82,6 +83,8 @@ export interface SimResult {
   policy?: { file: string; checks: number; refused: Record<string, number> };
   /** the audit log written, when asked for */
   audit?: { file: string; records: number; byKind: Record<string, number>; publicKey: string };
+  /** wallets, contracts and billing, when the scenario has an economy */
+  economy?: EconomyResult;
   trace: TraceEvent[];
 }
 
@@ -101,6 +104,10 @@ export interface RunOptions {
   detail?: boolean;
   /** write the site's audit log (hash-chained, signed) here */
   auditFile?: string;
+  /** write the site ledger's journal here (and its public keys beside it, for colony ledger) */
+  ledgerFile?: string;
+  /** called with the devices at the end, before they stop (tests look into agents' memory) */
+  onFinish?: (devices: readonly Device[]) => void;
 }
 
 /** Topics whose bodies always go into the trace, for the report's task and line figures. */
@@ -139,13 +146,20 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   const updates = sc.policy ? new UpdateGate(sc.policy) : undefined;
   const audit = opts.auditFile ? new AuditLog(opts.auditFile, siteAuditKey(sc.site, seed)) : undefined;
   // every audit record as the trace has it, signed as it happens
-  const traceSink: TraceSink = audit
+  const economy = sc.economy ? new SimEconomy(sc.economy, sc.site, seed, () => clock.now(), opts.ledgerFile) : undefined;
+  const logged: TraceSink = economy
     ? (e) => {
         log.sink(e);
+        economy.noteTrace(e);
+      }
+    : log.sink;
+  const traceSink: TraceSink = audit
+    ? (e) => {
+        logged(e);
         const rec = auditFromTrace(e);
         if (rec) audit.append(rec);
       }
-    : log.sink;
+    : logged;
   if (audit) {
     if (sc.policy) audit.append({ kind: "policy", t: 0, text: `site policy ${sc.policy.file}: egress ${[...sc.policy.egress].join(", ")}; ${sc.policy.rateLimits.length} rate limit(s); ${sc.policy.actuators.size} actuator rule(s); local only: ${sc.policy.localOnly.join(", ") || "none"}; ${sc.policy.updates.length} update rule(s)` });
   }
@@ -199,7 +213,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     const models =
       hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
     const bus = await net.portFor(d.id);
-    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["#"], traceBodiesExcept: bodiesLeftOut, ...(models ? { models } : {}), ...(gate ? { gate } : {}) });
+    const wallet = economy?.walletFor(d.id, (e) => device!.trace(e));
+    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["#"], traceBodiesExcept: bodiesLeftOut, ...(models ? { models } : {}), ...(gate ? { gate } : {}), ...(wallet ? { wallet } : {}) });
     battery = new Battery(d.battery, d.board, device, base, () => models?.energyUj ?? 0);
     if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
     built.push({ device, spec: d, ...(base ? { base } : {}), battery, ...(models ? { models } : {}), recorders, samples: [] });
@@ -213,7 +228,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
         continue;
       }
       try {
-        b.device.install(a.wasm, a.manifest, a.state);
+        b.device.install(a.wasm, a.manifest, economy ? economy.agentState(a.manifest, b.spec.board, a.state) : a.state);
       } catch (e) {
         if (e instanceof LoadError) throw new LoadError(a.name, `on device ${b.spec.id}: ${e.message.slice(a.name.length + 2)}`);
         // V8 reserves a large guard region per wasm memory for its trap handler: the address space runs out near 12,000 agents
@@ -234,6 +249,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
       const p = b.base?.position() ?? b.spec.position;
       b.samples.push([clock.now(), +b.battery.level(clock.now()).toFixed(5), +p[0].toFixed(2), +p[1].toFixed(2)]);
     }
+    economy?.sample(clock.now());
   };
   sample();
   let nextSample = sampleMs;
@@ -294,6 +310,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     macs: b.models?.macs ?? 0,
     samples: b.samples,
   }));
+  opts.onFinish?.(built.map((b) => b.device));
   for (const b of built) b.device.stop();
   real?.stop();
   const refused = net.refused();
@@ -325,6 +342,11 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     ...(audit ? { audit: { file: opts.auditFile!, records: audit.records, byKind: { ...audit.counts }, publicKey: Buffer.from(siteAuditKey(sc.site, seed).publicKey).toString("hex") } } : {}),
   };
   if (line) result.line = lineMetrics(result.trace, line, result.simulatedMs);
+  if (economy) {
+    const invoices = economy.bill(agents.map((a) => ({ device: a.device, agent: a.agent, fuel: a.metrics.fuelUsed + a.metrics.initFuel })), result.trace, result.simulatedMs);
+    economy.sample(result.simulatedMs);
+    result.economy = economy.result(invoices, opts.ledgerFile ? opts.ledgerFile.replace(/[^/\\]*$/, "ledger-keys.json") : undefined);
+  }
   result.expectations = sc.expect.map((e) => checkExpectation(e, result));
   return result;
 }
