@@ -11,5 +11,6 @@ export { LedgerClient, type Ack, type Refused, type Settlement, type LedgerClien
 export { Wallet, type WalletOptions } from "./wallet.ts";
 export { TX_TOPIC, ENTRY_TOPIC, haveTopic, RECOVER_TOPIC, ackTopic, syncTopic, fetchTopic, supplyTopic, KIND as LEDGER_KIND } from "./messages.ts";
 export { LocalLedger, type LedgerAck, type LedgerRefusal, type LedgerSettlement, type SiteLedger } from "./site-ledger.ts";
+export { ReplicatedLedger, type ReplicatedLedgerOptions } from "./replicated-ledger.ts";
 export { DeviceWallet } from "./device-wallet.ts";
 export { readLedger, type LedgerView } from "./ledger-view.ts";

@@ -25,7 +25,7 @@ export interface LedgerAck {
 export interface LedgerRefusal {
   status: "refused";
   txid: string;
-  reason: Refusal | "timeout";
+  reason: Refusal | "timeout" | "offline-limit";
   message: string;
 }
 

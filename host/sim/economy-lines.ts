@@ -15,6 +15,7 @@ export function economyLines(e: EconomyResult): string[] {
   for (const i of e.invoices) lines.push(`  invoice ${i.ref}: ${i.item}, ${i.quantity} ${i.unit}(s), ${i.amount} ${i.status}`);
   const refused = Object.entries(e.refusals);
   if (refused.length) lines.push(`  wallet transactions refused: ${refused.map(([k, v]) => `${v} ${k}`).join(", ")}`);
+  if (e.replicated) lines.push(`  replicated ledger on ${e.replicated.nodes.join(", ")}${e.replicated.leader ? ` (leader ${e.replicated.leader})` : ""}: ${e.replicated.settled} answers, settlement p50 ${e.replicated.p50Ms} ms, p99 ${e.replicated.p99Ms} ms`);
   if (e.journal) lines.push(`  ledger journal ${e.journal}; list it with: colony ledger ${e.journal}`);
   return lines;
 }

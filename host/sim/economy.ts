@@ -4,9 +4,10 @@
 // refused). It samples balances for the report, follows escrowed contracts, and bills the
 // agent subscription to the site's wallet from what the kernel counted.
 import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { decode as cborDecode, Encoder } from "cbor-x";
-import { DeviceWallet, Journal, LocalLedger, signTx, type Entry } from "../economy/index.ts";
-import { cpuOf, grantsGroup, type BoardProfile, type Manifest, type TraceEvent } from "../kernel/index.ts";
+import { DeviceWallet, Journal, LocalLedger, ReplicatedLedger, signTx, type LedgerSettlement, type SignedTx } from "../economy/index.ts";
+import { cpuOf, grantsGroup, type BoardProfile, type Clock, type Manifest, type TraceEvent } from "../kernel/index.ts";
 import { deviceKeyFromSeed, KeyRing, simDeviceSeed, type DeviceKey } from "../net/keys.ts";
 import type { EconomySpec } from "./scenario.ts";
 
@@ -29,7 +30,8 @@ export interface InvoiceLine {
   quantity: number;
   unit: string;
   amount: number;
-  status: "settled" | "refused";
+  /** pending: submitted to a replicated ledger, not answered yet */
+  status: "settled" | "refused" | "pending";
 }
 
 export interface EconomyResult {
@@ -58,6 +60,8 @@ export interface EconomyResult {
   refusals: Record<string, number>;
   journal?: string;
   keys?: string;
+  /** the replicated ledger's nodes and settlement latencies, when the scenario names ledger nodes */
+  replicated?: { nodes: string[]; leader?: string; settled: number; p50Ms: number; p99Ms: number };
 }
 
 const cbor = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false });
@@ -65,7 +69,7 @@ export const TREASURY = "treasury";
 
 export class SimEconomy {
   readonly keys = new KeyRing();
-  readonly ledger: LocalLedger;
+  readonly ledger: LocalLedger | ReplicatedLedger;
   private readonly treasury: DeviceKey;
   private readonly siteKey: DeviceKey;
   private readonly accounts: string[] = [];
@@ -76,6 +80,8 @@ export class SimEconomy {
   private readonly publicKeys: Record<string, string> = {};
   private nonces = new Map<string, number>();
   private journal?: Journal;
+  /** the journal `colony ledger` can list: the local ledger's, or the first ledger node's */
+  private readonly journalShown?: string;
 
   constructor(
     readonly spec: EconomySpec,
@@ -83,17 +89,29 @@ export class SimEconomy {
     private readonly seed: number,
     private readonly now: () => number,
     private readonly journalFile?: string,
+    clock?: Clock,
   ) {
     this.treasury = this.key(TREASURY);
     this.siteKey = this.key(site);
-    const leader = this.key(`ledger.${site}`);
     const rules = { treasury: TREASURY, creditLimit: spec.creditLimit };
-    if (journalFile) {
-      writeFileSync(journalFile, "");
-      this.journal = Journal.open(journalFile, rules, this.keys, { sync: false }).journal;
+    if (spec.ledgers.length > 0 && clock) {
+      // the scenario's ledger nodes keep the chain: elected, replicated, settled by a majority
+      const r = new ReplicatedLedger({ clock, site, rules, keys: this.keys, members: spec.ledgers.map((id) => this.key(id)), latencyMs: spec.ledgerLatencyMs, seed, ...(journalFile ? { dir: path.dirname(journalFile) } : {}) });
+      for (const k of [this.treasury, this.siteKey]) r.register(k);
+      r.listeners.push((tx, at) => this.follow(tx, at));
+      this.ledger = r;
+      if (journalFile) this.journalShown = path.join(path.dirname(journalFile), `ledger-${spec.ledgers[0]}.journal`);
+    } else {
+      const leader = this.key(`ledger.${site}`);
+      if (journalFile) {
+        writeFileSync(journalFile, "");
+        this.journal = Journal.open(journalFile, rules, this.keys, { sync: false }).journal;
+      }
+      const local = new LocalLedger(rules, leader, this.keys, now, this.journal);
+      local.listeners.push((e, at) => e.tx && this.follow(e.tx, at));
+      this.ledger = local;
+      if (journalFile) this.journalShown = journalFile;
     }
-    this.ledger = new LocalLedger(rules, leader, this.keys, now, this.journal);
-    this.ledger.listeners.push((e, at) => this.follow(e, at));
     this.accounts.push(site, spec.subscription.vendor);
     this.mint(site, spec.siteBalance);
   }
@@ -107,7 +125,20 @@ export class SimEconomy {
 
   private mint(to: string, amount: number): void {
     this.opening[to] = amount;
-    if (amount > 0) this.ledger.apply(signTx(this.treasury, { kind: "mint", to, amount, nonce: this.nextNonce(TREASURY), ref: "opening balance" }));
+    if (amount > 0) this.submit(signTx(this.treasury, { kind: "mint", to, amount, nonce: this.nextNonce(TREASURY), ref: "opening balance" }), () => undefined);
+  }
+
+  /** Host-side transactions (mints, the invoice): answered at once by a local ledger, as a clock event by a replicated one. */
+  private submit(tx: SignedTx, settled: (s: LedgerSettlement) => void): void {
+    this.ledger.submit(tx, (s) => {
+      if (s.status === "refused") this.refusals[s.reason] = (this.refusals[s.reason] ?? 0) + 1;
+      settled(s);
+    });
+  }
+
+  /** Transactions the replicated ledger has not answered yet (0 for a local one). */
+  get pending(): number {
+    return this.ledger instanceof ReplicatedLedger ? this.ledger.pending : 0;
   }
 
   private nextNonce(id: string): number {
@@ -118,7 +149,9 @@ export class SimEconomy {
 
   /** The wallet a device is provisioned with; its key is made here and stays in the wallet. */
   walletFor(device: string, trace: (e: Omit<TraceEvent, "t" | "device">) => void): DeviceWallet {
-    const w = new DeviceWallet(this.key(device), this.ledger, trace);
+    const k = this.key(device);
+    if (this.ledger instanceof ReplicatedLedger) this.ledger.register(k);
+    const w = new DeviceWallet(k, this.ledger, trace);
     this.accounts.push(device);
     this.mint(device, this.spec.balances.get(device) ?? this.spec.balance);
     return w;
@@ -137,10 +170,8 @@ export class SimEconomy {
     this.samples.push([t, ...this.accounts.map((a) => this.ledger.balance(a))]);
   }
 
-  private follow(e: Entry, at: number): void {
-    // a term marker carries no transaction
-    if (!e.tx) return;
-    const b = e.tx.body;
+  private follow(tx: SignedTx, at: number): void {
+    const b = tx.body;
     if (b.kind === "lock") {
       const parts = b.ref.split("/");
       this.contracts.set(b.ref, { escrow: b.ref, task: parts[0]!, bond: b.ref.endsWith("/bond"), from: b.from, to: b.to, amount: b.amount, state: "locked", lockedMs: at });
@@ -192,9 +223,18 @@ export class SimEconomy {
     const outcomes = this.outcomes();
     if (outcomes > 0 && s.perOutcome > 0) lines.push({ ref: "invoice/1/outcomes", item: "verified outcomes", quantity: outcomes, unit: "outcome", amount: Math.ceil(outcomes * s.perOutcome) });
     return lines.map((l) => {
-      const r = this.ledger.apply(signTx(this.siteKey, { kind: "transfer", to: s.vendor, amount: l.amount, nonce: this.nextNonce(this.site), ref: l.ref }));
-      return { ...l, status: r.status };
+      const line: InvoiceLine = { ...l, status: "pending" };
+      this.submit(signTx(this.siteKey, { kind: "transfer", to: s.vendor, amount: l.amount, nonce: this.nextNonce(this.site), ref: l.ref }), (r) => (line.status = r.status));
+      return line;
     });
+  }
+
+  private replicatedFigures(r: ReplicatedLedger): NonNullable<EconomyResult["replicated"]> {
+    const lat = [...r.latencies].sort((a, b) => a - b);
+    const q = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! : 0);
+    const leader = r.nodes.find((n) => n.isLeader());
+    r.close();
+    return { nodes: r.nodes.map((n) => n.id), ...(leader ? { leader: leader.id } : {}), settled: lat.length, p50Ms: q(0.5), p99Ms: q(0.99) };
   }
 
   private outcomes(): number {
@@ -231,8 +271,9 @@ export class SimEconomy {
       held: st.held(),
       height: this.ledger.chain.height,
       refusals: this.refusals,
-      ...(this.journalFile ? { journal: this.journalFile } : {}),
+      ...(this.journalShown ? { journal: this.journalShown } : {}),
       ...(keysFile ? { keys: keysFile } : {}),
+      ...(this.ledger instanceof ReplicatedLedger ? { replicated: this.replicatedFigures(this.ledger) } : {}),
     };
   }
 }

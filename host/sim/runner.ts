@@ -146,7 +146,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   const updates = sc.policy ? new UpdateGate(sc.policy) : undefined;
   const audit = opts.auditFile ? new AuditLog(opts.auditFile, siteAuditKey(sc.site, seed)) : undefined;
   // every audit record as the trace has it, signed as it happens
-  const economy = sc.economy ? new SimEconomy(sc.economy, sc.site, seed, () => clock.now(), opts.ledgerFile) : undefined;
+  const economy = sc.economy ? new SimEconomy(sc.economy, sc.site, seed, () => clock.now(), opts.ledgerFile, clock) : undefined;
   const logged: TraceSink = economy
     ? (e) => {
         log.sink(e);
@@ -344,6 +344,10 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   if (line) result.line = lineMetrics(result.trace, line, result.simulatedMs);
   if (economy) {
     const invoices = economy.bill(agents.map((a) => ({ device: a.device, agent: a.agent, fuel: a.metrics.fuelUsed + a.metrics.initFuel })), result.trace, result.simulatedMs);
+    // the devices have stopped; a replicated ledger settles what is still on its way (the invoice, a last payment)
+    const settleBy = clock.now() + 30_000;
+    // (on the virtual clock; a real-time run's clock has stopped, and what is pending is reported so)
+    while (virtual && economy.pending > 0 && virtual.now() < settleBy) virtual.runUntil(virtual.now() + 50);
     economy.sample(result.simulatedMs);
     result.economy = economy.result(invoices, opts.ledgerFile ? opts.ledgerFile.replace(/[^/\\]*$/, "ledger-keys.json") : undefined);
   }

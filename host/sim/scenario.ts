@@ -109,6 +109,10 @@ export interface EconomySpec {
   budget: { perTask: number; perHour: number; penalty: number };
   /** the agent subscription billed to the site's wallet, paid to `vendor` */
   subscription: { vendor: string; perAgentHour: number; perMegaFuel: number; perOutcome: number };
+  /** devices that keep the site's replicated ledger (empty: one ledger in the simulator's process) */
+  ledgers: string[];
+  /** one-way latency of the ledger nodes' network, ms */
+  ledgerLatencyMs: number;
 }
 
 type Path = (string | number)[];
@@ -530,8 +534,17 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
 
 function readEconomy(r: Reader, v: unknown, devices: DeviceSpec[]): EconomySpec {
   const p = ["economy"];
-  if (!isObj(v)) r.fail(p, "economy is a map { balance, balances, siteBalance, creditLimit, tariff, budget, subscription }");
-  allowOnly(r, p, v, ["balance", "balances", "siteBalance", "creditLimit", "tariff", "budget", "subscription"]);
+  if (!isObj(v)) r.fail(p, "economy is a map { balance, balances, siteBalance, creditLimit, tariff, budget, subscription, ledgers, ledgerLatency }");
+  allowOnly(r, p, v, ["balance", "balances", "siteBalance", "creditLimit", "tariff", "budget", "subscription", "ledgers", "ledgerLatency"]);
+  const ledgers: string[] = [];
+  if (v.ledgers !== undefined) {
+    if (!Array.isArray(v.ledgers)) r.fail([...p, "ledgers"], "ledgers is a list of the device ids that keep the site's ledger");
+    (v.ledgers as unknown[]).forEach((id, i) => {
+      if (typeof id !== "string" || !devices.some((d) => d.id === id)) r.fail([...p, "ledgers", i], `no device ${JSON.stringify(id)} in this scenario`);
+      if (ledgers.includes(id as string)) r.fail([...p, "ledgers", i], `${id} is named twice`);
+      ledgers.push(id as string);
+    });
+  }
   const int = (q: Path, x: unknown, dflt: number): number => {
     const n = num(r, q, x, dflt, 0);
     if (!Number.isSafeInteger(n)) r.fail(q, `must be a whole number of units (got ${n})`);
@@ -570,6 +583,8 @@ function readEconomy(r: Reader, v: unknown, devices: DeviceSpec[]): EconomySpec 
       lowBattery: num(r, [...p, "tariff", "lowBattery"], t.lowBattery, 40, 0),
     },
     budget: { perTask: int([...p, "budget", "perTask"], b.perTask, 200), perHour: int([...p, "budget", "perHour"], b.perHour, 2000), penalty },
+    ledgers,
+    ledgerLatencyMs: dur(r, [...p, "ledgerLatency"], v.ledgerLatency, 5),
     subscription: {
       vendor,
       perAgentHour: num(r, [...p, "subscription", "perAgentHour"], s.perAgentHour, 20, 0),
