@@ -6,7 +6,8 @@
 // counter goes negative the module executes `unreachable`; the host tells fuel
 // exhaustion from other traps by reading the counter.
 import { FUEL_GLOBAL } from "../kernel/abi.ts";
-import { recursiveFunctions } from "./callgraph.ts";
+import { callerChargedCosts } from "./caller-charged.ts";
+import { callGraph } from "./callgraph.ts";
 import { Op, nextInstruction } from "./instructions.ts";
 import { parseModule, SectionId, type WasmModuleInfo } from "./module.ts";
 import { ByteReader, ByteWriter, WasmFormatError } from "./reader.ts";
@@ -98,7 +99,18 @@ function containsLoop(body: Uint8Array, from: number): boolean {
 }
 
 /** Rewrites one function body (locals + expression) with fuel charges. */
-function meterBody(body: Uint8Array, globalIndex: number, paramCount: number, recursive: boolean): { out: Uint8Array; loops: number } {
+/**
+ * `callCost` gives, for a callee's function index, the fuel the caller charges
+ * for a call to it (imports and caller-charged functions: caller-charged.ts),
+ * or undefined when the callee charges itself.
+ */
+function meterBody(
+  body: Uint8Array,
+  globalIndex: number,
+  paramCount: number,
+  recursive: boolean,
+  callCost: (index: number) => number | undefined,
+): { out: Uint8Array; loops: number } {
   const r = new ByteReader(body);
   const localGroups = r.u32();
   let locals = 0;
@@ -149,6 +161,9 @@ function meterBody(body: Uint8Array, globalIndex: number, paramCount: number, re
         break;
       }
       current = outer;
+    } else if (op === CALL && callCost(new ByteReader(body, at + 1).u32()) !== undefined) {
+      // the callee never touches the counter: its bound joins this segment's charge
+      costs[current]! += callCost(new ByteReader(body, at + 1).u32())!;
     } else if (op === CALL || op === CALL_INDIRECT) {
       ins.push({ at, bytes: snip.flush() }, { at: r.pos, bytes: snip.reload() });
     } else if (op === RETURN || op === RETURN_CALL || op === RETURN_CALL_INDIRECT || op === Op.UNREACHABLE) {
@@ -222,15 +237,22 @@ export function injectMetering(wasm: Uint8Array): { wasm: Uint8Array; report: Me
         const size = r.u32();
         bodies.push({ at: s.contentStart + r.pos, bytes: r.take(size) });
       }
-      const recursive = recursiveFunctions(wasm, info, bodies.map((b) => b.bytes));
+      const graph = callGraph(wasm, info, bodies.map((b) => b.bytes));
+      const callerCharged = callerChargedCosts(wasm, info, bodies.map((b) => b.bytes), graph);
+      const imported = info.importedFunctions;
+      const callCost = (f: number) => (f < imported ? 0 : callerCharged[f - imported]);
       const w = new ByteWriter().u32(n);
       for (let i = 0; i < n; i++) {
         const at = bodies[i]!.at;
+        if (callerCharged[i] !== undefined) {
+          w.u32(bodies[i]!.bytes.length).bytes(bodies[i]!.bytes);
+          continue;
+        }
         let metered;
         try {
           const type = info.types[info.functionTypes[i]!];
           if (!type) throw new WasmFormatError(`function ${info.importedFunctions + i} has no type`);
-          metered = meterBody(bodies[i]!.bytes, globalIndex, type.params.length, recursive[i]!);
+          metered = meterBody(bodies[i]!.bytes, globalIndex, type.params.length, graph.recursive[i]!, callCost);
         } catch (e) {
           if (e instanceof WasmFormatError) throw new WasmFormatError(`function ${info.importedFunctions + i}: ${e.message}`, at);
           throw e;
