@@ -28,10 +28,16 @@ export function colony_abi(): i32 {
 /** A buffer of at least `len` bytes for the next event's payload. */
 export function colony_inbox(len: i32): usize {
   if (len > inboxSize) {
-    inbox = inbox == 0 ? heap.alloc(<usize>len) : heap.realloc(inbox, <usize>len);
-    inboxSize = len;
-    // called between events: the inbox must outlive them
-    if (ARENA) arena.keep();
+    if (ARENA) {
+      // called between events, so this block is the last one and outlives them; the old one
+      // stays allocated (at most as much again as the largest payload, since sizes double)
+      inboxSize = max(len, inboxSize << 1);
+      inbox = heap.alloc(<usize>inboxSize);
+      arena.keep();
+    } else {
+      inbox = inbox == 0 ? heap.alloc(<usize>len) : heap.realloc(inbox, <usize>len);
+      inboxSize = len;
+    }
   }
   return inbox;
 }
