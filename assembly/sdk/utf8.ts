@@ -2,7 +2,7 @@
 // third of the size of String.UTF8.encode, which a heartbeat would otherwise
 // carry for its topic and keys, and it writes straight into a CBOR buffer.
 
-/** Walks `s` as UTF-8, writing it at `dst` when `write`; returns the end. Unpaired surrogates become U+FFFD, as String.UTF8.encode does. */
+/** Walks `s` as UTF-8, writing it at `dst` when `write`; returns the end. Unpaired surrogates become U+FFFD, so the bytes are always valid UTF-8 (String.UTF8.encode would write them as WTF-8). */
 function walk(s: string, dst: usize, write: bool): usize {
   const src = changetype<usize>(s);
   const n = s.length;
