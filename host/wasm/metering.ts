@@ -8,6 +8,7 @@
 import { FUEL_GLOBAL } from "../kernel/abi.ts";
 import { callerChargedCosts } from "./caller-charged.ts";
 import { callGraph } from "./callgraph.ts";
+import { meterPrepaid, prepaidCosts, prepaidWrapper } from "./prepaid.ts";
 import { Op, nextInstruction } from "./instructions.ts";
 import { parseModule, SectionId, type WasmModuleInfo } from "./module.ts";
 import { ByteReader, ByteWriter, WasmFormatError } from "./reader.ts";
@@ -101,15 +102,17 @@ function containsLoop(body: Uint8Array, from: number): boolean {
 /** Rewrites one function body (locals + expression) with fuel charges. */
 /**
  * `callCost` gives, for a callee's function index, the fuel the caller charges
- * for a call to it (imports and caller-charged functions: caller-charged.ts),
- * or undefined when the callee charges itself.
+ * for a call to it (imports and caller-charged functions: caller-charged.ts;
+ * prepaid ones: prepaid.ts) and whether the callee touches the counter (then
+ * the caller's working copy is written back around the call), or undefined
+ * when the callee charges itself.
  */
 function meterBody(
   body: Uint8Array,
   globalIndex: number,
   paramCount: number,
   recursive: boolean,
-  callCost: (index: number) => number | undefined,
+  callCost: (index: number) => { cost: number; touches: boolean } | undefined,
 ): { out: Uint8Array; loops: number } {
   const r = new ByteReader(body);
   const localGroups = r.u32();
@@ -162,8 +165,10 @@ function meterBody(
       }
       current = outer;
     } else if (op === CALL && callCost(new ByteReader(body, at + 1).u32()) !== undefined) {
-      // the callee never touches the counter: its bound joins this segment's charge
-      costs[current]! += callCost(new ByteReader(body, at + 1).u32())!;
+      // the callee's bound joins this segment's charge
+      const c = callCost(new ByteReader(body, at + 1).u32())!;
+      costs[current]! += c.cost;
+      if (c.touches) ins.push({ at, bytes: snip.flush() }, { at: r.pos, bytes: snip.reload() });
     } else if (op === CALL || op === CALL_INDIRECT) {
       ins.push({ at, bytes: snip.flush() }, { at: r.pos, bytes: snip.reload() });
     } else if (op === RETURN || op === RETURN_CALL || op === RETURN_CALL_INDIRECT || op === Op.UNREACHABLE) {
@@ -210,6 +215,45 @@ export function injectMetering(wasm: Uint8Array): { wasm: Uint8Array; report: Me
   const has = (id: number) => info.sections.some((s) => s.id === id);
   const newGlobal = () => new ByteWriter().u8(0x7f).u8(1).u8(Op.I32_CONST).s32(START_FUEL).u8(Op.END).finish();
 
+  // the analysis of calls comes first: prepaid exports get wrappers, which change the function and export sections
+  const codeSec = info.sections.find((x) => x.id === SectionId.CODE);
+  const bodies: { at: number; bytes: Uint8Array }[] = [];
+  if (codeSec) {
+    const r = new ByteReader(wasm, codeSec.contentStart, codeSec.end);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const size = r.u32();
+      bodies.push({ at: r.pos, bytes: r.take(size) });
+    }
+  }
+  const raw = bodies.map((b) => b.bytes);
+  const graph = callGraph(wasm, info, raw);
+  const callerCharged = callerChargedCosts(wasm, info, raw, graph);
+  const prepaid = prepaidCosts(wasm, info, raw, graph, callerCharged);
+  const imported = info.importedFunctions;
+  const callCost = (f: number) => {
+    if (f < imported) return { cost: 0, touches: false };
+    const c = callerCharged[f - imported];
+    if (c !== undefined) return { cost: c, touches: false };
+    const p = prepaid[f - imported];
+    return p === undefined ? undefined : { cost: p, touches: true };
+  };
+  // the host enters an exported prepaid function through a wrapper that pays for it
+  const wrappers: { of: number; type: number }[] = [];
+  const wrapperOf = new Map<number, number>();
+  const exportIndex = (e: { kind: string; index: number }) => {
+    if (e.kind !== "function" || e.index < imported || prepaid[e.index - imported] === undefined) return e.index;
+    let w = wrapperOf.get(e.index);
+    if (w === undefined) {
+      w = imported + bodies.length + wrappers.length;
+      wrapperOf.set(e.index, w);
+      wrappers.push({ of: e.index, type: info.functionTypes[e.index - imported]! });
+    }
+    return w;
+  };
+  const exports = info.exports.map((e) => ({ ...e, index: exportIndex(e) }));
+  const KIND_BYTE = { function: 0, table: 1, memory: 2, global: 3 } as const;
+
   for (const s of info.sections) {
     const content = wasm.subarray(s.contentStart, s.end);
     // A module without a global or export section gets one at its place in the order.
@@ -226,26 +270,27 @@ export function injectMetering(wasm: Uint8Array): { wasm: Uint8Array; report: Me
       const n = r.u32();
       out.bytes(section(SectionId.GLOBAL, new ByteWriter().u32(n + 1).bytes(content.subarray(r.pos)).bytes(newGlobal()).finish()));
     } else if (s.id === SectionId.EXPORT) {
+      const w = new ByteWriter().u32(exports.length + 1);
+      for (const e of exports) w.name(e.name).u8(KIND_BYTE[e.kind]).u32(e.index);
+      out.bytes(section(SectionId.EXPORT, w.name(FUEL_GLOBAL).u8(3).u32(globalIndex).finish()));
+    } else if (s.id === SectionId.FUNCTION && wrappers.length > 0) {
       const r = new ByteReader(content);
       const n = r.u32();
-      out.bytes(section(SectionId.EXPORT, new ByteWriter().u32(n + 1).bytes(content.subarray(r.pos)).name(FUEL_GLOBAL).u8(3).u32(globalIndex).finish()));
+      const w = new ByteWriter().u32(n + wrappers.length).bytes(content.subarray(r.pos));
+      for (const x of wrappers) w.u32(x.type);
+      out.bytes(section(SectionId.FUNCTION, w.finish()));
     } else if (s.id === SectionId.CODE) {
-      const r = new ByteReader(content);
-      const n = r.u32();
-      const bodies: { at: number; bytes: Uint8Array }[] = [];
-      for (let i = 0; i < n; i++) {
-        const size = r.u32();
-        bodies.push({ at: s.contentStart + r.pos, bytes: r.take(size) });
-      }
-      const graph = callGraph(wasm, info, bodies.map((b) => b.bytes));
-      const callerCharged = callerChargedCosts(wasm, info, bodies.map((b) => b.bytes), graph);
-      const imported = info.importedFunctions;
-      const callCost = (f: number) => (f < imported ? 0 : callerCharged[f - imported]);
-      const w = new ByteWriter().u32(n);
+      const n = bodies.length;
+      const w = new ByteWriter().u32(n + wrappers.length);
       for (let i = 0; i < n; i++) {
         const at = bodies[i]!.at;
         if (callerCharged[i] !== undefined) {
           w.u32(bodies[i]!.bytes.length).bytes(bodies[i]!.bytes);
+          continue;
+        }
+        if (prepaid[i] !== undefined) {
+          const b = meterPrepaid(bodies[i]!.bytes, globalIndex, imported, prepaid);
+          w.u32(b.length).bytes(b);
           continue;
         }
         let metered;
@@ -259,6 +304,10 @@ export function injectMetering(wasm: Uint8Array): { wasm: Uint8Array; report: Me
         }
         loops += metered.loops;
         w.u32(metered.out.length).bytes(metered.out);
+      }
+      for (const x of wrappers) {
+        const b = prepaidWrapper(globalIndex, x.of, info.types[x.type]!.params.length, prepaid[x.of - imported]!);
+        w.u32(b.length).bytes(b);
       }
       out.bytes(section(SectionId.CODE, w.finish()));
     } else {
