@@ -18,7 +18,7 @@ import { ByteReader } from "./reader.ts";
  * in a branch not taken would cost the agent fuel for nothing; above this a
  * function charges itself.
  */
-export const CALLER_CHARGED_MAX = 1000;
+export const CALLER_CHARGED_MAX = 200;
 
 /** Instructions in a function body (after its locals), counted as metering counts them. */
 export function instructionCount(body: Uint8Array): number {

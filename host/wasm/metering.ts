@@ -88,6 +88,8 @@ class Snippets {
 
 interface Insertion {
   at: number;
+  /** an arm's charge goes before any other insertion at the same place */
+  first?: boolean;
   /** charges are filled in after the scan, when the segment's cost is known */
   segment?: number;
   bytes?: Uint8Array | undefined;
@@ -128,7 +130,15 @@ function meterBody(
   const ins: Insertion[] = [{ at: localsEnd, segment: 0 }];
   // For each open block: the segment that was current when it opened.
   const open: number[] = [];
+  // Parallel to `open`: an if/else arm collects the bounds of the callees charged
+  // by their callers that it calls, charged (unchecked) when the arm starts, so a
+  // branch not taken costs nothing; a block is transparent; a loop is a new segment.
+  const arms: ({ at: number; sum: number } | "block" | "loop")[] = [];
   let current = 0;
+  const closeArm = () => {
+    const a = arms.pop();
+    if (typeof a === "object" && a.sum > 0) ins.push({ at: a.at, first: true, bytes: snip.charge(a.sum, false, false) });
+  };
   let loops = 0;
   for (;;) {
     if (r.done) throw new WasmFormatError("function body ends without `end`", r.pos);
@@ -150,24 +160,38 @@ function meterBody(
       op = opcode;
     } else op = nextInstruction(r);
     costs[current]!++;
-    if (op === Op.BLOCK || op === Op.IF) open.push(current);
-    else if (op === Op.LOOP) {
+    if (op === Op.BLOCK || op === Op.IF) {
       open.push(current);
+      arms.push(op === Op.IF ? { at: r.pos, sum: 0 } : "block");
+    } else if (op === Op.ELSE) {
+      closeArm();
+      arms.push({ at: r.pos, sum: 0 });
+    } else if (op === Op.LOOP) {
+      open.push(current);
+      arms.push("loop");
       costs.push(0);
       current = costs.length - 1;
       ins.push({ at: r.pos, segment: current });
       loops++;
     } else if (op === Op.END) {
       const outer = open.pop();
+      closeArm();
       if (outer === undefined) {
         ins.push({ at, bytes: snip.flush() }); // the function's own end
         break;
       }
       current = outer;
     } else if (op === CALL && callCost(new ByteReader(body, at + 1).u32()) !== undefined) {
-      // the callee's bound joins this segment's charge
+      // the callee's bound joins the charge of the innermost arm, or of the segment
       const c = callCost(new ByteReader(body, at + 1).u32())!;
-      costs[current]! += c.cost;
+      let arm: { at: number; sum: number } | undefined;
+      for (let k = arms.length - 1; k >= 0 && arm === undefined; k--) {
+        const a = arms[k]!;
+        if (a === "loop") break;
+        if (a !== "block") arm = a;
+      }
+      if (arm) arm.sum += c.cost;
+      else costs[current]! += c.cost;
       if (c.touches) ins.push({ at, bytes: snip.flush() }, { at: r.pos, bytes: snip.reload() });
     } else if (op === CALL || op === CALL_INDIRECT) {
       ins.push({ at, bytes: snip.flush() }, { at: r.pos, bytes: snip.reload() });
@@ -184,6 +208,7 @@ function meterBody(
     w.u32(localGroups + 1).bytes(body.subarray(lebLength(body), localsEnd)).u32(1).u8(0x7f);
     from = localsEnd;
   }
+  ins.sort((a, b) => a.at - b.at || (a.first ? 0 : 1) - (b.first ? 0 : 1));
   for (const i of ins) {
     w.bytes(body.subarray(from, i.at));
     // the entry needs a check only if the function can recurse; its loops always do
