@@ -1,4 +1,4 @@
-import { Actuator, Agent, Fields, Message, Sensor, TaskManager, actuator, bus, clock, log, model, newId, sensor, state } from "../sdk";
+import { Actuator, Agent, Fields, Message, Purse, Sensor, TaskManager, actuator, bus, clock, log, model, newId, sensor, state } from "../sdk";
 
 const SCAN = 1;
 const TASK_TIMERS = 10;
@@ -18,6 +18,7 @@ export class DroneInspector extends Agent {
   output: Int8Array = new Int8Array(640);
   high: i32 = 0;
   task: TaskManager | null = null;
+  purse: Purse = new Purse(state.config());
   confirming: bool = false;
   inspections: i32 = 0;
   // once a fault is confirmed it is known: the drone keeps listening but does not tender again
@@ -54,8 +55,10 @@ export class DroneInspector extends Agent {
   onTimer(id: i32): void {
     const t = this.task;
     if (t !== null && t.onTimer(id)) {
+      this.purse.follow(t);
       if (t.state == "failed") {
         log.warn("inspection " + t.id + " failed in round " + t.round.toString() + ": tendering again");
+        this.purse.cap(t);
         t.announce(<i32>this.cfg.int("deadlineMs", 120000));
       }
       return;
@@ -67,6 +70,8 @@ export class DroneInspector extends Agent {
       const s = this.score();
       bus.publish("event/confirmed", bus.body().f64("score", s).bool("anomaly", s > this.cfg.f64("threshold", 200)).str("task", t !== null ? t.id : "").str("inspector", t !== null ? t.contractor : ""), 1);
       log.info("confirmed over the pump: score " + s.toString());
+      // the manager's check: the contractor's report agrees with what the drone hears itself
+      if (t !== null) this.purse.settle(t, t.result.bool("fault") == (s > this.cfg.f64("threshold", 200)));
       this.confirming = false;
       this.known = s > this.cfg.f64("threshold", 200);
       this.task = null;
@@ -86,14 +91,16 @@ export class DroneInspector extends Agent {
     log.warn("abnormal sound: reconstruction error " + s.toString() + " at (" + p[0].toString() + ", " + p[1].toString() + ")");
     bus.publish("event/anomaly", bus.body().str("asset", this.cfg.str("asset", "pump")).f64("score", s).f64s("at", at), 1);
     this.inspections++;
-    const task = new TaskManager(newId("inspect"), "inspect", bus.body().str("asset", this.cfg.str("asset", "pump")).f64s("at", at), 1500, TASK_TIMERS);
+    const task = new TaskManager(newId("inspect"), "inspect", this.purse.terms(bus.body().str("asset", this.cfg.str("asset", "pump")).f64s("at", at)), 1500, TASK_TIMERS);
     this.task = task;
+    this.purse.cap(task);
     task.announce(<i32>this.cfg.int("deadlineMs", 120000));
   }
 
   onMessage(msg: Message): void {
     const t = this.task;
     if (t === null || !t.onMessage(msg)) return;
+    this.purse.follow(t);
     if (t.state == "done" && !this.confirming) {
       log.info("inspection reported by " + t.contractor + ": probe rms " + t.result.f64("rms").toString());
       this.confirming = true;

@@ -1,4 +1,4 @@
-import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, sensor, state } from "../sdk";
+import { Actuator, Agent, Bond, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, price, sensor, state, wallet } from "../sdk";
 
 const TICK = 1;
 
@@ -15,6 +15,7 @@ export class Quadruped extends Agent {
   legs: Actuator = actuator.open("legs0");
   cfg: Fields = state.config();
   me: Contractor = new Contractor(newId("quad"), "inspect");
+  bond: Bond = new Bond();
   bidTask: string = "";
   bidAt: f64[] = [];
   walking: bool = false;
@@ -45,7 +46,9 @@ export class Quadruped extends Agent {
       this.bidTask = cfp.str("task");
       this.bidAt = at;
       const eta = (metres / speed) * 1000;
-      this.me.bid(cfp, eta / 1000 + (1 - level) * 60, eta);
+      const pr = price(this.cfg, metres, eta / 1000, level);
+      this.bond.quote(cfp, pr);
+      this.me.bid(cfp, eta / 1000 + (1 - level) * 60, eta, wallet.id() != "" ? pr : -1, wallet.id());
       return;
     }
     const award = this.me.award(msg);
@@ -55,6 +58,10 @@ export class Quadruped extends Agent {
       return;
     }
     this.me.accept();
+    if (!this.bond.post(this.me)) {
+      this.me.failed("cannot post the bond");
+      return;
+    }
     {
       log.info("won " + this.bidTask + ": walking to (" + this.bidAt[0].toString() + ", " + this.bidAt[1].toString() + ")");
       if (!this.legs.command(bus.body().f64s("goto", this.bidAt))) {
