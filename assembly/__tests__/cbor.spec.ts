@@ -1,5 +1,6 @@
 import { CborReader, CborType, CborWriter } from "../sdk/cbor";
 import { Body, Fields } from "../sdk/body";
+import { utf8, utf8Length } from "../sdk/utf8";
 
 function hex(b: Uint8Array): string {
   let s = "";
@@ -31,6 +32,18 @@ describe("CborWriter", () => {
     const w = new CborWriter();
     w.text("\u00fc");
     expect<string>(hex(w.toBytes())).toBe("62c3bc");
+  });
+
+  it("encodes UTF-8 of 1 to 4 bytes as String.UTF8.encode does, and a lone surrogate as U+FFFD", () => {
+    // "a", U+00FC, U+20AC, U+1F600 (a surrogate pair), a lone high and a lone low surrogate
+    const cases: string[] = ["a", "\u00fc", "\u20ac", "\ud83d\ude00", "x\ud83dy", "\ude00", "\ud83d", "pr\u00e9sence/\u20ac\ud83d\ude00"];
+    const want: string[] = ["61", "c3bc", "e282ac", "f09f9880", "78efbfbd79", "efbfbd", "efbfbd", "7072c3a973656e63652fe282acf09f9880"];
+    for (let i = 0; i < cases.length; i++) {
+      expect<string>(hex(Uint8Array.wrap(utf8(cases[i])))).toBe(want[i]);
+      // String.UTF8.encode writes lone surrogates as WTF-8 (not valid UTF-8); the SDK does not
+      if (want[i].indexOf("efbfbd") < 0) expect<string>(hex(Uint8Array.wrap(String.UTF8.encode(cases[i])))).toBe(want[i]);
+      expect<i32>(utf8Length(cases[i])).toBe(want[i].length / 2);
+    }
   });
 });
 
@@ -85,6 +98,20 @@ describe("Body and Fields", () => {
     expect<bool>(f.bool("ok")).toBe(true);
     expect<string>(f.str("s")).toBe("hi");
     expect<i64>(f.map("inner").int("x")).toBe(7);
+  });
+
+  it("writes the map head in front of its entries for 23, 24 and 256 entries", () => {
+    const sizes: i32[] = [0, 23, 24, 256];
+    const heads: string[] = ["a0", "b7", "b818", "b90100"];
+    for (let i = 0; i < sizes.length; i++) {
+      const b = new Body();
+      for (let k = 0; k < sizes[i]; k++) b.int("k" + k.toString(), k);
+      const bytes = b.encode();
+      expect<string>(hex(bytes).slice(0, heads[i].length)).toBe(heads[i]);
+      const f = new Fields(bytes);
+      expect<bool>(f.valid).toBe(true);
+      if (sizes[i] > 0) expect<i64>(f.int("k" + (sizes[i] - 1).toString())).toBe(sizes[i] - 1);
+    }
   });
 
   it("gives defaults for missing or mistyped keys", () => {

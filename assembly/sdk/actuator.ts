@@ -1,3 +1,4 @@
+import { utf8 } from "./utf8";
 import { actuator_open, actuator_write } from "./abi";
 import { Body } from "./body";
 
@@ -16,7 +17,7 @@ export class Actuator {
 
 export namespace actuator {
   export function open(name: string): Actuator {
-    const b = String.UTF8.encode(name);
+    const b = utf8(name);
     return new Actuator(name, actuator_open(changetype<usize>(b), b.byteLength));
   }
 }

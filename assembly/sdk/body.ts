@@ -1,9 +1,14 @@
 // Message bodies and snapshots are CBOR maps with text keys. Body builds one
 // (chainable); Fields reads one by key.
+import { utf8 } from "./utf8";
 import { CborReader, CborType, CborWriter } from "./cbor";
 
+// Room left before the entries for the map's head (5 bytes: up to 2^32 - 1 entries),
+// so a publish sends the body's own buffer without copying it.
+const HEAD_ROOM = 5;
+
 export class Body {
-  private entries: CborWriter = new CborWriter();
+  private entries: CborWriter = CborWriter.after(HEAD_ROOM);
   private count: i32 = 0;
 
   private key(k: string): CborWriter {
@@ -53,12 +58,29 @@ export class Body {
     return this.count;
   }
 
+  /** @hidden Writes the map's head just before the entries; returns the address the map starts at. */
+  seal(): usize {
+    const n = this.count;
+    const at = HEAD_ROOM - (n < 24 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : 5);
+    const w = this.entries;
+    const end = w.length;
+    w.length = at;
+    w.mapHead(n);
+    w.length = end;
+    return w.dataStart + <usize>at;
+  }
+
+  /** @hidden The address just past the map's last byte. */
+  get end(): usize {
+    return this.entries.dataStart + <usize>this.entries.length;
+  }
+
   /** The CBOR bytes of the map. */
   encode(): Uint8Array {
-    const w = new CborWriter();
-    w.mapHead(this.count);
-    w.raw(this.entries.dataStart, this.entries.length);
-    return w.toBytes();
+    const from = this.seal();
+    const out = new Uint8Array(<i32>(this.end - from));
+    memory.copy(out.dataStart, from, out.length);
+    return out;
   }
 }
 
@@ -75,7 +97,7 @@ export class Fields {
     const r = CborReader.of(this.data);
     const n = r.mapHead();
     if (n < 0) return null;
-    const key = String.UTF8.encode(k);
+    const key = utf8(k);
     for (let i = 0; i < n && r.ok; i++) {
       if (r.textEquals(key)) {
         r.skipTags();

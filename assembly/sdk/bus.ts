@@ -1,3 +1,4 @@
+import { utf8 } from "./utf8";
 import { bus_publish, bus_subscribe } from "./abi";
 import { Body, Fields } from "./body";
 
@@ -13,13 +14,13 @@ export namespace bus {
   }
   /** Publishes on a topic the manifest lists under "publish"; false if refused. */
   export function publish(topic: string, body: Body, qos: i32 = 0): bool {
-    const t = String.UTF8.encode(topic);
-    const b = body.encode();
-    return bus_publish(changetype<usize>(t), t.byteLength, b.dataStart, b.length, qos) >= 0;
+    const t = utf8(topic);
+    const from = body.seal();
+    return bus_publish(changetype<usize>(t), t.byteLength, from, <i32>(body.end - from), qos) >= 0;
   }
   /** Receives onMessage for a filter (with + and #) the manifest lists under "subscribe". */
   export function subscribe(filter: string): bool {
-    const t = String.UTF8.encode(filter);
+    const t = utf8(filter);
     return bus_subscribe(changetype<usize>(t), t.byteLength) >= 0;
   }
 }

@@ -2,6 +2,8 @@
 // snapshots. Encodes the shortest form of every head; decodes any well-formed
 // item and skips what it does not ask for.
 
+import { utf8Length, utf8Write } from "./utf8";
+
 const MT_UINT: u8 = 0;
 const MT_NINT: u8 = 1;
 const MT_BYTES: u8 = 2;
@@ -11,40 +13,52 @@ const MT_MAP: u8 = 5;
 const MT_SIMPLE: u8 = 7;
 
 export class CborWriter {
-  private buf: Uint8Array = new Uint8Array(32);
+  // an ArrayBuffer, not a Uint8Array: one object per growth instead of two
+  private buf: ArrayBuffer = new ArrayBuffer(32);
   length: i32 = 0;
 
+  /** A writer whose first `n` bytes are left for the caller to fill later. */
+  static after(n: i32): CborWriter {
+    const w = new CborWriter();
+    w.reserve(n);
+    w.length = n;
+    return w;
+  }
+
   private reserve(n: i32): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length << 1;
-    while (size < this.length + n) size <<= 1;
-    const next = new Uint8Array(size);
-    memory.copy(next.dataStart, this.buf.dataStart, this.length);
+    if (this.length + n <= this.buf.byteLength) return;
+    const next = new ArrayBuffer(max(this.buf.byteLength << 1, this.length + n));
+    memory.copy(changetype<usize>(next), changetype<usize>(this.buf), this.length);
     this.buf = next;
   }
 
   private byte(b: u8): void {
     this.reserve(1);
-    unchecked((this.buf[this.length++] = b));
+    store<u8>(changetype<usize>(this.buf) + <usize>this.length, b);
+    this.length++;
+  }
+
+  /** The low `n` bytes of `value`, big-endian. */
+  private be(n: i32, value: u64): void {
+    this.reserve(n);
+    const p = changetype<usize>(this.buf) + <usize>this.length;
+    this.length += n;
+    for (let i = n - 1; i >= 0; i--) {
+      store<u8>(p + <usize>i, <u8>value);
+      value >>= 8;
+    }
   }
 
   head(major: u8, value: u64): void {
     const mt = major << 5;
-    if (value < 24) this.byte(mt | <u8>value);
-    else if (value <= 0xff) {
-      this.byte(mt | 24);
-      this.byte(<u8>value);
-    } else if (value <= 0xffff) {
-      this.byte(mt | 25);
-      this.byte(<u8>(value >> 8));
-      this.byte(<u8>value);
-    } else if (value <= 0xffffffff) {
-      this.byte(mt | 26);
-      for (let s: i32 = 24; s >= 0; s -= 8) this.byte(<u8>(value >> s));
-    } else {
-      this.byte(mt | 27);
-      for (let s: i32 = 56; s >= 0; s -= 8) this.byte(<u8>(value >> s));
+    if (value < 24) {
+      this.byte(mt | <u8>value);
+      return;
     }
+    const n = value <= 0xff ? 1 : value <= 0xffff ? 2 : value <= 0xffffffff ? 4 : 8;
+    // additional information 24, 25, 26, 27: 1, 2, 4, 8 bytes follow
+    this.byte(mt | <u8>(24 + ctz(n)));
+    this.be(n, value);
   }
 
   int(v: i64): this {
@@ -55,15 +69,13 @@ export class CborWriter {
 
   f32(v: f32): this {
     this.byte((MT_SIMPLE << 5) | 26);
-    const bits = reinterpret<u32>(v);
-    for (let s: i32 = 24; s >= 0; s -= 8) this.byte(<u8>(bits >> s));
+    this.be(4, reinterpret<u32>(v));
     return this;
   }
 
   f64(v: f64): this {
     this.byte((MT_SIMPLE << 5) | 27);
-    const bits = reinterpret<u64>(v);
-    for (let s: i32 = 56; s >= 0; s -= 8) this.byte(<u8>(bits >> s));
+    this.be(8, reinterpret<u64>(v));
     return this;
   }
 
@@ -78,9 +90,11 @@ export class CborWriter {
   }
 
   text(s: string): this {
-    const bytes = String.UTF8.encode(s);
-    this.head(MT_TEXT, <u64>bytes.byteLength);
-    this.raw(changetype<usize>(bytes), bytes.byteLength);
+    const n = utf8Length(s);
+    this.head(MT_TEXT, <u64>n);
+    this.reserve(n);
+    utf8Write(s, changetype<usize>(this.buf) + <usize>this.length);
+    this.length += n;
     return this;
   }
 
@@ -102,18 +116,18 @@ export class CborWriter {
 
   raw(ptr: usize, len: i32): void {
     this.reserve(len);
-    memory.copy(this.buf.dataStart + <usize>this.length, ptr, len);
+    memory.copy(changetype<usize>(this.buf) + <usize>this.length, ptr, len);
     this.length += len;
   }
 
   get dataStart(): usize {
-    return this.buf.dataStart;
+    return changetype<usize>(this.buf);
   }
 
   /** A copy of what was written. */
   toBytes(): Uint8Array {
     const out = new Uint8Array(this.length);
-    memory.copy(out.dataStart, this.buf.dataStart, this.length);
+    memory.copy(out.dataStart, changetype<usize>(this.buf), this.length);
     return out;
   }
 

@@ -1,7 +1,8 @@
+import { utf8 } from "./utf8";
 import { log_write } from "./abi";
 
 function write(level: i32, msg: string): void {
-  const b = String.UTF8.encode(msg);
+  const b = utf8(msg);
   log_write(level, changetype<usize>(b), b.byteLength);
 }
 

@@ -5,6 +5,7 @@
 // ABI v1 cannot register a last will, so this device's own death is seen by timeout only
 // (docs/protocol.md, "From AssemblyScript"). The device's coordination port turns "$device"
 // into this device's id and tells every delivery its `from` and `me`.
+import { utf8 } from "./utf8";
 import { bus_publish } from "./abi";
 import { Fields } from "./body";
 import { Message, bus } from "./bus";
@@ -14,7 +15,7 @@ import { state } from "./state";
 
 /** Publishes raw CBOR bytes (a body Body cannot build, e.g. an array of text); false if refused. */
 export function publishBytes(topic: string, body: Uint8Array, qos: i32): bool {
-  const t = String.UTF8.encode(topic);
+  const t = utf8(topic);
   return bus_publish(changetype<usize>(t), t.byteLength, body.dataStart, body.length, qos) >= 0;
 }
 
@@ -23,7 +24,7 @@ export function textList(f: Fields, k: string): string[] {
   const out = new Array<string>(0);
   const r = CborReader.of(f.data);
   const n = r.mapHead();
-  const key = String.UTF8.encode(k);
+  const key = utf8(k);
   for (let i = 0; i < n && r.ok; i++) {
     if (!r.textEquals(key)) {
       r.skip();

@@ -4,6 +4,7 @@
 // kinds the agent's class handles: a heartbeat carries no message decoder.
 import { ABI_VERSION } from "./abi";
 import { Agent } from "./agent";
+import * as arena from "./arena";
 import { Fields } from "./body";
 import { Message } from "./bus";
 import { sensor } from "./sensor";
@@ -19,18 +20,38 @@ export function colony_abi(): i32 {
   return ABI_VERSION;
 }
 
+// The stub runtime (ASC_RUNTIME 0) is the per-event arena (arena.ts); the
+// others collect.
+// @ts-ignore: decorator
+@inline const ARENA = ASC_RUNTIME == 0;
+
 /** A buffer of at least `len` bytes for the next event's payload. */
 export function colony_inbox(len: i32): usize {
   if (len > inboxSize) {
-    inbox = inbox == 0 ? heap.alloc(<usize>len) : heap.realloc(inbox, <usize>len);
-    inboxSize = len;
+    if (ARENA) {
+      // called between events, so this block is the last one and outlives them; the old one
+      // stays allocated (at most as much again as the largest payload, since sizes double)
+      inboxSize = max(len, inboxSize << 1);
+      inbox = heap.alloc(<usize>inboxSize);
+      arena.keep();
+    } else {
+      inbox = inbox == 0 ? heap.alloc(<usize>len) : heap.realloc(inbox, <usize>len);
+      inboxSize = len;
+    }
   }
   return inbox;
 }
 
-/** Frees what the last call left unreachable (the minimal runtime collects only when asked). */
-export function collect(): void {
-  __collect();
+/** After init or restore: what they allocated is the agent's state. */
+export function settle(): void {
+  if (ARENA) arena.keep();
+  else __collect();
+}
+
+/** After an event: frees what it allocated (the arena) or left unreachable (the collector, which runs only when asked). */
+export function release(): void {
+  if (ARENA) arena.release();
+  else __collect();
 }
 
 function copyIn(ptr: usize, len: i32): Uint8Array {

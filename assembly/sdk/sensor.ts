@@ -1,3 +1,4 @@
+import { utf8 } from "./utf8";
 import { sensor_open, sensor_read, sensor_watch } from "./abi";
 
 /** A sensor opened by alias ("accel0"); the manifest must grant sensor:<alias>. */
@@ -43,11 +44,13 @@ export class Sensor {
   }
 }
 
-const opened = new Map<i32, Sensor>();
+// @lazy: created only in agents that open sensors (a heartbeat's start function stays empty)
+// @ts-ignore: decorator
+@lazy const opened = new Map<i32, Sensor>();
 
 export namespace sensor {
   export function open(name: string): Sensor {
-    const b = String.UTF8.encode(name);
+    const b = utf8(name);
     const s = new Sensor(name, sensor_open(changetype<usize>(b), b.byteLength));
     if (s.handle >= 0) opened.set(s.handle, s);
     return s;

@@ -1,8 +1,9 @@
+import { utf8 } from "./utf8";
 import { state_delete, state_get, state_set } from "./abi";
 import { Fields } from "./body";
 
 function key(k: string): ArrayBuffer {
-  return String.UTF8.encode(k);
+  return utf8(k);
 }
 
 /** The agent's own key-value store, kept by the device across restarts. */
@@ -33,7 +34,7 @@ export namespace state {
     return b !== null && b.length == 8 ? load<f64>(b.dataStart) : dflt;
   }
   export function setString(k: string, v: string): bool {
-    return set(k, Uint8Array.wrap(String.UTF8.encode(v)));
+    return set(k, Uint8Array.wrap(utf8(v)));
   }
   export function getString(k: string, dflt: string = ""): string {
     const b = get(k);

@@ -5,7 +5,8 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { injectMetering } from "../wasm/index.ts";
 import type { MeteringReport } from "../wasm/index.ts";
-import { AGENT_FLAGS, compileAssemblyScript } from "./asc.ts";
+import { parseManifest } from "../kernel/index.ts";
+import { agentFlags, compileAssemblyScript } from "./asc.ts";
 
 export interface BuiltAgent {
   name: string;
@@ -59,7 +60,7 @@ function entrySource(agentImport: string, runtimeImport: string, cls: string, ha
     `  const a = new ${cls}();`,
     "  agent = a;",
     "  a.init();",
-    "  rt.collect();",
+    "  rt.settle();",
     "  return 0;",
     "}",
     "export function on_event(kind: i32, ptr: usize, len: i32): i32 {",
@@ -73,7 +74,7 @@ function entrySource(agentImport: string, runtimeImport: string, cls: string, ha
     ["onSensor", 3, "sensorReady"],
   ];
   for (const [h, kind, fn] of kinds) if (handlers.has(h)) lines.push(`  if (kind == ${kind}) r = rt.${fn}(a, ptr, len);`);
-  lines.push("  rt.collect();", "  return r;", "}");
+  lines.push("  rt.release();", "  return r;", "}");
   if (handlers.has("snapshot"))
     lines.push("export function snapshot(): usize {", "  const a = agent;", "  return a === null ? 0 : rt.takeSnapshot(a);", "}");
   if (handlers.has("restore"))
@@ -81,7 +82,7 @@ function entrySource(agentImport: string, runtimeImport: string, cls: string, ha
       "export function restore(ptr: usize, len: i32): i32 {",
       "  const a = agent;",
       "  const r = a === null ? -1 : rt.applyRestore(a, ptr, len);",
-      "  rt.collect();",
+      "  rt.settle();",
       "  return r;",
       "}",
     );
@@ -138,7 +139,8 @@ export async function buildAgents(opts: BuildOptions): Promise<BuiltAgent[]> {
     const entry = path.join(genDir, `${name}.ts`);
     const rel = (p: string) => path.relative(genDir, p).split(path.sep).join("/").replace(/\.ts$/, "");
     await writeFile(entry, entrySource(rel(src), rel(path.join(sdkDir, "runtime.ts")), cls, agentHandlers(source)));
-    const raw = await compileAssemblyScript(path.relative(process.cwd(), entry), AGENT_FLAGS);
+    const heap = parseManifest(manifestText, manifestSrc).resources.heap ?? "gc";
+    const raw = await compileAssemblyScript(path.relative(process.cwd(), entry), agentFlags(heap));
     const { wasm, report } = injectMetering(raw);
     if (opts.unmetered) await writeFile(unmeteredPath, raw);
     await writeFile(wasmPath, wasm);

@@ -15,6 +15,15 @@ export class CompileError extends Error {
 /** The feature set all three engines accept: asc's defaults minus SIMD (never enabled) and threads. */
 export const AGENT_FLAGS = ["--runtime", "minimal", "--noAssert", "-Oz", "--use", "abort="] as const;
 
+/**
+ * The flags for an agent with the given heap: "gc" is the `minimal` runtime
+ * (TLSF and a collector the entry runs after each call), "arena" the `stub`
+ * bump allocator that the SDK's arena resets after each event.
+ */
+export function agentFlags(heap: "gc" | "arena"): readonly string[] {
+  return heap === "arena" ? ["--runtime", "stub", ...AGENT_FLAGS.slice(2)] : AGENT_FLAGS;
+}
+
 export async function compileAssemblyScript(entry: string, flags: readonly string[]): Promise<Uint8Array> {
   const outputs = new Map<string, Uint8Array | string>();
   let diagnostics = "";

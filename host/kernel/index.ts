@@ -1,7 +1,7 @@
 // The kernel's face: load agents onto devices, run them on a clock.
 export * from "./abi.ts";
 export { validateManifest, parseManifest, topicMatches, grantsGroup, grantsNamed } from "./manifest.ts";
-export type { Manifest, AgentResources } from "./manifest.ts";
+export type { Manifest, AgentResources, AgentHeap } from "./manifest.ts";
 export { ManifestError, LoadError, BoardError } from "./errors.ts";
 export { loadBoard, boardNames, validateBoard, cpuOf, acceleratorOf, BOARDS_DIR } from "./boards.ts";
 export type { BoardProfile, ComputeUnit, ComputeKind } from "./boards.ts";

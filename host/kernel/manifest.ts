@@ -8,7 +8,16 @@ export interface AgentResources {
   memoryPages: number;
   /** fuel (metered instructions) per event */
   fuelPerEvent: number;
+  /**
+   * How `colony build` manages the agent's heap: "gc" (the default) collects
+   * after every call; "arena" frees everything an event allocated when it
+   * returns, so fields may hold only what init allocated (docs/abi.md, Memory).
+   */
+  heap?: AgentHeap;
 }
+
+export const AGENT_HEAPS = ["gc", "arena"] as const;
+export type AgentHeap = (typeof AGENT_HEAPS)[number];
 
 export interface Manifest {
   name: string;
@@ -83,12 +92,14 @@ export function validateManifest(raw: unknown, source = "manifest"): Manifest {
   if (typeof res !== "object" || res === null) problems.push(`"resources" must be an object { memoryPages, fuelPerEvent }`);
   else {
     const r = res as Record<string, unknown>;
-    for (const k of Object.keys(r)) if (k !== "memoryPages" && k !== "fuelPerEvent") problems.push(`resources: unknown field "${k}"`);
+    for (const k of Object.keys(r)) if (k !== "memoryPages" && k !== "fuelPerEvent" && k !== "heap") problems.push(`resources: unknown field "${k}"`);
     if (!Number.isInteger(r.memoryPages) || (r.memoryPages as number) < 1 || (r.memoryPages as number) > 65536)
       problems.push(`resources.memoryPages must be an integer from 1 to 65536 (got ${JSON.stringify(r.memoryPages)})`);
     if (!Number.isInteger(r.fuelPerEvent) || (r.fuelPerEvent as number) < 1 || (r.fuelPerEvent as number) > 0x7fffffff)
       problems.push(`resources.fuelPerEvent must be an integer from 1 to 2147483647 (got ${JSON.stringify(r.fuelPerEvent)})`);
-    resources = { memoryPages: r.memoryPages as number, fuelPerEvent: r.fuelPerEvent as number };
+    if (r.heap !== undefined && !AGENT_HEAPS.includes(r.heap as AgentHeap))
+      problems.push(`resources.heap must be one of ${AGENT_HEAPS.map((h) => `"${h}"`).join(", ")} (got ${JSON.stringify(r.heap)})`);
+    resources = { memoryPages: r.memoryPages as number, fuelPerEvent: r.fuelPerEvent as number, ...(r.heap !== undefined ? { heap: r.heap as AgentHeap } : {}) };
   }
 
   const models = m.models ?? [];

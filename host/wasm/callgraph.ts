@@ -28,13 +28,31 @@ function tableFunctions(wasm: Uint8Array, info: WasmModuleInfo): Set<number> | u
   return out;
 }
 
+/** Who calls whom, among defined functions (indices 0-based among defined ones). */
+export interface CallGraph {
+  /** the defined functions each one calls with `call` (imports left out) */
+  direct: number[][];
+  /** true for a function that uses `call_indirect` (or its tail form) */
+  indirect: boolean[];
+  /** the defined functions placed in a table: any of them may be called from the host or indirectly */
+  inTable: boolean[];
+  /** true for a function in a call cycle */
+  recursive: boolean[];
+}
+
 /** For each defined function (0-based among defined ones): true if it is in a call cycle. */
 export function recursiveFunctions(wasm: Uint8Array, info: WasmModuleInfo, bodies: Uint8Array[]): boolean[] {
+  return callGraph(wasm, info, bodies).recursive;
+}
+
+export function callGraph(wasm: Uint8Array, info: WasmModuleInfo, bodies: Uint8Array[]): CallGraph {
   const imported = info.importedFunctions;
   const n = bodies.length;
   const indirect = tableFunctions(wasm, info);
   const anyIndirect = indirect === undefined ? Array.from({ length: n }, (_, i) => i) : [...indirect].filter((f) => f >= imported).map((f) => f - imported);
-  const edges: number[][] = bodies.map((body) => {
+  const usesIndirect = new Array<boolean>(n).fill(false);
+  const direct = new Array<number[]>(n);
+  const edges: number[][] = bodies.map((body, fi) => {
     const r = new ByteReader(body);
     const groups = r.u32();
     for (let i = 0; i < groups; i++) {
@@ -42,17 +60,25 @@ export function recursiveFunctions(wasm: Uint8Array, info: WasmModuleInfo, bodie
       r.u8();
     }
     const targets = new Set<number>();
+    const called = new Set<number>();
     let depth = 0;
     while (!r.done) {
       const at = r.pos;
       const op = nextInstruction(r);
       if (op === CALL || op === RETURN_CALL) {
         const callee = new ByteReader(body, at + 1).u32() - imported;
-        if (callee >= 0) targets.add(callee);
-      } else if (op === CALL_INDIRECT || op === RETURN_CALL_INDIRECT) for (const f of anyIndirect) targets.add(f);
+        if (callee >= 0) {
+          targets.add(callee);
+          called.add(callee);
+        }
+      } else if (op === CALL_INDIRECT || op === RETURN_CALL_INDIRECT) {
+        usesIndirect[fi] = true;
+        for (const f of anyIndirect) targets.add(f);
+      }
       else if (op === 0x02 || op === 0x03 || op === 0x04) depth++;
       else if (op === 0x0b && depth-- === 0) break;
     }
+    direct[fi] = [...called];
     return [...targets];
   });
   // Tarjan's strongly connected components, iteratively
@@ -97,5 +123,7 @@ export function recursiveFunctions(wasm: Uint8Array, info: WasmModuleInfo, bodie
       }
     }
   }
-  return cyclic;
+  const inTable = new Array<boolean>(n).fill(false);
+  for (const f of anyIndirect) inTable[f] = true;
+  return { direct, indirect: usesIndirect, inTable, recursive: cyclic };
 }

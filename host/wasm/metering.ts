@@ -6,7 +6,9 @@
 // counter goes negative the module executes `unreachable`; the host tells fuel
 // exhaustion from other traps by reading the counter.
 import { FUEL_GLOBAL } from "../kernel/abi.ts";
-import { recursiveFunctions } from "./callgraph.ts";
+import { callerChargedCosts } from "./caller-charged.ts";
+import { callGraph } from "./callgraph.ts";
+import { meterPrepaid, prepaidCosts, prepaidWrapper } from "./prepaid.ts";
 import { Op, nextInstruction } from "./instructions.ts";
 import { parseModule, SectionId, type WasmModuleInfo } from "./module.ts";
 import { ByteReader, ByteWriter, WasmFormatError } from "./reader.ts";
@@ -86,6 +88,8 @@ class Snippets {
 
 interface Insertion {
   at: number;
+  /** an arm's charge goes before any other insertion at the same place */
+  first?: boolean;
   /** charges are filled in after the scan, when the segment's cost is known */
   segment?: number;
   bytes?: Uint8Array | undefined;
@@ -98,7 +102,20 @@ function containsLoop(body: Uint8Array, from: number): boolean {
 }
 
 /** Rewrites one function body (locals + expression) with fuel charges. */
-function meterBody(body: Uint8Array, globalIndex: number, paramCount: number, recursive: boolean): { out: Uint8Array; loops: number } {
+/**
+ * `callCost` gives, for a callee's function index, the fuel the caller charges
+ * for a call to it (imports and caller-charged functions: caller-charged.ts;
+ * prepaid ones: prepaid.ts) and whether the callee touches the counter (then
+ * the caller's working copy is written back around the call), or undefined
+ * when the callee charges itself.
+ */
+function meterBody(
+  body: Uint8Array,
+  globalIndex: number,
+  paramCount: number,
+  recursive: boolean,
+  callCost: (index: number) => { cost: number; touches: boolean } | undefined,
+): { out: Uint8Array; loops: number } {
   const r = new ByteReader(body);
   const localGroups = r.u32();
   let locals = 0;
@@ -113,7 +130,15 @@ function meterBody(body: Uint8Array, globalIndex: number, paramCount: number, re
   const ins: Insertion[] = [{ at: localsEnd, segment: 0 }];
   // For each open block: the segment that was current when it opened.
   const open: number[] = [];
+  // Parallel to `open`: an if/else arm collects the bounds of the callees charged
+  // by their callers that it calls, charged (unchecked) when the arm starts, so a
+  // branch not taken costs nothing; a block is transparent; a loop is a new segment.
+  const arms: ({ at: number; sum: number } | "block" | "loop")[] = [];
   let current = 0;
+  const closeArm = () => {
+    const a = arms.pop();
+    if (typeof a === "object" && a.sum > 0) ins.push({ at: a.at, first: true, bytes: snip.charge(a.sum, false, false) });
+  };
   let loops = 0;
   for (;;) {
     if (r.done) throw new WasmFormatError("function body ends without `end`", r.pos);
@@ -135,20 +160,39 @@ function meterBody(body: Uint8Array, globalIndex: number, paramCount: number, re
       op = opcode;
     } else op = nextInstruction(r);
     costs[current]!++;
-    if (op === Op.BLOCK || op === Op.IF) open.push(current);
-    else if (op === Op.LOOP) {
+    if (op === Op.BLOCK || op === Op.IF) {
       open.push(current);
+      arms.push(op === Op.IF ? { at: r.pos, sum: 0 } : "block");
+    } else if (op === Op.ELSE) {
+      closeArm();
+      arms.push({ at: r.pos, sum: 0 });
+    } else if (op === Op.LOOP) {
+      open.push(current);
+      arms.push("loop");
       costs.push(0);
       current = costs.length - 1;
       ins.push({ at: r.pos, segment: current });
       loops++;
     } else if (op === Op.END) {
       const outer = open.pop();
+      closeArm();
       if (outer === undefined) {
         ins.push({ at, bytes: snip.flush() }); // the function's own end
         break;
       }
       current = outer;
+    } else if (op === CALL && callCost(new ByteReader(body, at + 1).u32()) !== undefined) {
+      // the callee's bound joins the charge of the innermost arm, or of the segment
+      const c = callCost(new ByteReader(body, at + 1).u32())!;
+      let arm: { at: number; sum: number } | undefined;
+      for (let k = arms.length - 1; k >= 0 && arm === undefined; k--) {
+        const a = arms[k]!;
+        if (a === "loop") break;
+        if (a !== "block") arm = a;
+      }
+      if (arm) arm.sum += c.cost;
+      else costs[current]! += c.cost;
+      if (c.touches) ins.push({ at, bytes: snip.flush() }, { at: r.pos, bytes: snip.reload() });
     } else if (op === CALL || op === CALL_INDIRECT) {
       ins.push({ at, bytes: snip.flush() }, { at: r.pos, bytes: snip.reload() });
     } else if (op === RETURN || op === RETURN_CALL || op === RETURN_CALL_INDIRECT || op === Op.UNREACHABLE) {
@@ -164,6 +208,7 @@ function meterBody(body: Uint8Array, globalIndex: number, paramCount: number, re
     w.u32(localGroups + 1).bytes(body.subarray(lebLength(body), localsEnd)).u32(1).u8(0x7f);
     from = localsEnd;
   }
+  ins.sort((a, b) => a.at - b.at || (a.first ? 0 : 1) - (b.first ? 0 : 1));
   for (const i of ins) {
     w.bytes(body.subarray(from, i.at));
     // the entry needs a check only if the function can recurse; its loops always do
@@ -195,6 +240,45 @@ export function injectMetering(wasm: Uint8Array): { wasm: Uint8Array; report: Me
   const has = (id: number) => info.sections.some((s) => s.id === id);
   const newGlobal = () => new ByteWriter().u8(0x7f).u8(1).u8(Op.I32_CONST).s32(START_FUEL).u8(Op.END).finish();
 
+  // the analysis of calls comes first: prepaid exports get wrappers, which change the function and export sections
+  const codeSec = info.sections.find((x) => x.id === SectionId.CODE);
+  const bodies: { at: number; bytes: Uint8Array }[] = [];
+  if (codeSec) {
+    const r = new ByteReader(wasm, codeSec.contentStart, codeSec.end);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const size = r.u32();
+      bodies.push({ at: r.pos, bytes: r.take(size) });
+    }
+  }
+  const raw = bodies.map((b) => b.bytes);
+  const graph = callGraph(wasm, info, raw);
+  const callerCharged = callerChargedCosts(wasm, info, raw, graph);
+  const prepaid = prepaidCosts(wasm, info, raw, graph, callerCharged);
+  const imported = info.importedFunctions;
+  const callCost = (f: number) => {
+    if (f < imported) return { cost: 0, touches: false };
+    const c = callerCharged[f - imported];
+    if (c !== undefined) return { cost: c, touches: false };
+    const p = prepaid[f - imported];
+    return p === undefined ? undefined : { cost: p, touches: true };
+  };
+  // the host enters an exported prepaid function through a wrapper that pays for it
+  const wrappers: { of: number; type: number }[] = [];
+  const wrapperOf = new Map<number, number>();
+  const exportIndex = (e: { kind: string; index: number }) => {
+    if (e.kind !== "function" || e.index < imported || prepaid[e.index - imported] === undefined) return e.index;
+    let w = wrapperOf.get(e.index);
+    if (w === undefined) {
+      w = imported + bodies.length + wrappers.length;
+      wrapperOf.set(e.index, w);
+      wrappers.push({ of: e.index, type: info.functionTypes[e.index - imported]! });
+    }
+    return w;
+  };
+  const exports = info.exports.map((e) => ({ ...e, index: exportIndex(e) }));
+  const KIND_BYTE = { function: 0, table: 1, memory: 2, global: 3 } as const;
+
   for (const s of info.sections) {
     const content = wasm.subarray(s.contentStart, s.end);
     // A module without a global or export section gets one at its place in the order.
@@ -211,32 +295,44 @@ export function injectMetering(wasm: Uint8Array): { wasm: Uint8Array; report: Me
       const n = r.u32();
       out.bytes(section(SectionId.GLOBAL, new ByteWriter().u32(n + 1).bytes(content.subarray(r.pos)).bytes(newGlobal()).finish()));
     } else if (s.id === SectionId.EXPORT) {
+      const w = new ByteWriter().u32(exports.length + 1);
+      for (const e of exports) w.name(e.name).u8(KIND_BYTE[e.kind]).u32(e.index);
+      out.bytes(section(SectionId.EXPORT, w.name(FUEL_GLOBAL).u8(3).u32(globalIndex).finish()));
+    } else if (s.id === SectionId.FUNCTION && wrappers.length > 0) {
       const r = new ByteReader(content);
       const n = r.u32();
-      out.bytes(section(SectionId.EXPORT, new ByteWriter().u32(n + 1).bytes(content.subarray(r.pos)).name(FUEL_GLOBAL).u8(3).u32(globalIndex).finish()));
+      const w = new ByteWriter().u32(n + wrappers.length).bytes(content.subarray(r.pos));
+      for (const x of wrappers) w.u32(x.type);
+      out.bytes(section(SectionId.FUNCTION, w.finish()));
     } else if (s.id === SectionId.CODE) {
-      const r = new ByteReader(content);
-      const n = r.u32();
-      const bodies: { at: number; bytes: Uint8Array }[] = [];
-      for (let i = 0; i < n; i++) {
-        const size = r.u32();
-        bodies.push({ at: s.contentStart + r.pos, bytes: r.take(size) });
-      }
-      const recursive = recursiveFunctions(wasm, info, bodies.map((b) => b.bytes));
-      const w = new ByteWriter().u32(n);
+      const n = bodies.length;
+      const w = new ByteWriter().u32(n + wrappers.length);
       for (let i = 0; i < n; i++) {
         const at = bodies[i]!.at;
+        if (callerCharged[i] !== undefined) {
+          w.u32(bodies[i]!.bytes.length).bytes(bodies[i]!.bytes);
+          continue;
+        }
+        if (prepaid[i] !== undefined) {
+          const b = meterPrepaid(bodies[i]!.bytes, globalIndex, imported, prepaid);
+          w.u32(b.length).bytes(b);
+          continue;
+        }
         let metered;
         try {
           const type = info.types[info.functionTypes[i]!];
           if (!type) throw new WasmFormatError(`function ${info.importedFunctions + i} has no type`);
-          metered = meterBody(bodies[i]!.bytes, globalIndex, type.params.length, recursive[i]!);
+          metered = meterBody(bodies[i]!.bytes, globalIndex, type.params.length, graph.recursive[i]!, callCost);
         } catch (e) {
           if (e instanceof WasmFormatError) throw new WasmFormatError(`function ${info.importedFunctions + i}: ${e.message}`, at);
           throw e;
         }
         loops += metered.loops;
         w.u32(metered.out.length).bytes(metered.out);
+      }
+      for (const x of wrappers) {
+        const b = prepaidWrapper(globalIndex, x.of, info.types[x.type]!.params.length, prepaid[x.of - imported]!);
+        w.u32(b.length).bytes(b);
       }
       out.bytes(section(SectionId.CODE, w.finish()));
     } else {

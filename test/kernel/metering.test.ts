@@ -52,6 +52,29 @@ describe("fuel metering", () => {
     expect(used(() => m.fib(12))).toBeGreaterThan(used(() => m.fib(8)) * 5);
   });
 
+  it("pays for every call of a recursive function, leaves included, the same fuel per call", () => {
+    const m = instantiate(metered);
+    const used = (n: number) => {
+      m.colony_fuel!.value = 2 ** 31 - 1;
+      m.fib(n);
+      return 2 ** 31 - 1 - (m.colony_fuel!.value as number);
+    };
+    // calls of fib(n): 1 + calls(n - 1) + calls(n - 2); half of them are leaves, which charge nothing themselves
+    const calls = (n: number): number => (n < 2 ? 1 : 1 + calls(n - 1) + calls(n - 2));
+    const perCall = used(10) / calls(10);
+    expect(Number.isInteger(perCall)).toBe(true);
+    // a leaf runs at least local.get, i32.const, i32.lt_s, if, local.get, end
+    expect(perCall).toBeGreaterThanOrEqual(6);
+    for (const n of [2, 15, 20]) expect(used(n)).toBe(perCall * calls(n));
+  });
+
+  it("stops a deep recursion when the budget runs out", () => {
+    const m = instantiate(metered);
+    m.colony_fuel!.value = 5000;
+    expect(() => m.fib(40)).toThrowError(WebAssembly.RuntimeError);
+    expect(m.colony_fuel!.value as number).toBeLessThan(0);
+  });
+
   it("traps with the counter below zero when the budget runs out", () => {
     const m = instantiate(metered);
     m.colony_fuel!.value = 1000;
