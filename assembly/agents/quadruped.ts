@@ -1,12 +1,18 @@
 import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, sensor, state } from "../sdk";
 
 const TICK = 1;
+const FAKE_REPORT = 2;
 
 /**
  * A legged inspection robot: bids for inspection tasks with the time it needs
  * to get there and what the walk costs its battery, walks there when awarded
  * (its navigation plans around obstacles), puts its vibration probe on the
  * machine and reports.
+ *
+ * With `deceive: true` it is the fleet's liar, there to test reputation: it
+ * claims a speed it does not have (`claimSpeed`, default four times its own)
+ * and a full battery, so it bids low with a short eta, and when awarded it
+ * stays where it is and reports the machine healthy once its claimed eta is up.
  */
 export class Quadruped extends Agent {
   pos: Sensor = sensor.open("pos0");
@@ -18,6 +24,8 @@ export class Quadruped extends Agent {
   bidTask: string = "";
   bidAt: f64[] = [];
   walking: bool = false;
+  faking: bool = false;
+  fakeEta: f64 = 0;
   ticks: i32 = 0;
 
   init(): void {
@@ -29,13 +37,20 @@ export class Quadruped extends Agent {
   onMessage(msg: Message): void {
     const cfp = this.me.cfp(msg);
     if (cfp !== null) {
-      if (this.walking) return;
+      if (this.walking || this.faking) return;
       const level = <f64>this.battery.mean(1);
       const at = cfp.map("spec").f64s("at");
       if (at.length != 2) return;
       const p = this.pos.read(4);
       const metres = geo.distance(p[0], p[1], at[0], at[1]);
       const speed = this.cfg.f64("speed", 1);
+      if (this.cfg.bool("deceive")) {
+        this.bidTask = cfp.str("task");
+        this.bidAt = at;
+        this.fakeEta = (metres / this.cfg.f64("claimSpeed", 4 * speed)) * 1000;
+        this.me.bid(cfp, this.fakeEta / 1000, this.fakeEta);
+        return;
+      }
       // the walk there and back must leave a reserve
       const need = (2 * metres * this.cfg.f64("joulesPerMetre", 20)) / (this.cfg.f64("capacityWh", 10) * 3600);
       if (level - need < this.cfg.f64("reserve", 0.2)) {
@@ -50,11 +65,16 @@ export class Quadruped extends Agent {
     }
     const award = this.me.award(msg);
     if (award === null) return;
-    if (this.walking || award.str("task") != this.bidTask) {
+    if (this.walking || this.faking || award.str("task") != this.bidTask) {
       this.me.refuse("busy");
       return;
     }
     this.me.accept();
+    if (this.cfg.bool("deceive")) {
+      this.faking = true;
+      clock.after(<i32>Math.max(1, this.fakeEta), FAKE_REPORT);
+      return;
+    }
     {
       log.info("won " + this.bidTask + ": walking to (" + this.bidAt[0].toString() + ", " + this.bidAt[1].toString() + ")");
       if (!this.legs.command(bus.body().f64s("goto", this.bidAt))) {
@@ -67,6 +87,12 @@ export class Quadruped extends Agent {
   }
 
   onTimer(id: i32): void {
+    if (id == FAKE_REPORT && this.faking) {
+      // no walk, no probe: a made-up healthy reading
+      this.faking = false;
+      this.me.done(bus.body().f64("rms", 0.1).bool("fault", false));
+      return;
+    }
     if (id != TICK || !this.walking) return;
     const p = this.pos.read(4);
     this.ticks++;
