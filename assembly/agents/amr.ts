@@ -1,4 +1,4 @@
-import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, newId, sensor, state } from "../sdk";
+import { Actuator, Agent, Bond, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, newId, price, sensor, state, wallet } from "../sdk";
 
 const TICK = 1;
 
@@ -9,6 +9,7 @@ export class Amr extends Agent {
   drive: Actuator = actuator.open("drive0");
   cfg: Fields = state.config();
   me: Contractor = new Contractor(newId("amr"), "move");
+  bond: Bond = new Bond();
   // the open bids: calls can overlap, and the robot serves whichever award comes first
   bidTasks: string[] = [];
   bidSpecs: Fields[] = [];
@@ -40,7 +41,11 @@ export class Amr extends Agent {
       }
       this.bidTasks.push(cfp.str("task"));
       this.bidSpecs.push(spec);
-      this.me.bid(cfp, eta / 1000 + (1 - level) * 30, eta);
+      const to = spec.f64s("to");
+      const metres = geo.distance(p[0], p[1], from[0], from[1]) + (to.length == 2 ? geo.distance(from[0], from[1], to[0], to[1]) : 0);
+      const pr = price(this.cfg, metres, metres / this.cfg.f64("speed", 1), level);
+      this.bond.quote(cfp, pr);
+      this.me.bid(cfp, eta / 1000 + (1 - level) * 30, eta, wallet.id() != "" ? pr : -1, wallet.id());
       return;
     }
     const award = this.me.award(msg);
@@ -58,6 +63,10 @@ export class Amr extends Agent {
     this.to = spec.f64s("to");
     this.item = spec.int("item");
     this.me.accept();
+    if (!this.bond.post(this.me)) {
+      this.me.failed("cannot post the bond");
+      return;
+    }
     {
       this.leg = 1;
       if (!this.drive.command(bus.body().f64s("goto", this.from))) {

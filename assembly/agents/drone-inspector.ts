@@ -1,4 +1,4 @@
-import { Actuator, Agent, Fields, Message, Reputation, Sensor, TaskManager, actuator, bus, clock, log, model, newId, sensor, state } from "../sdk";
+import { Actuator, Agent, Fields, Message, Purse, Reputation, Sensor, TaskManager, actuator, bus, clock, log, model, newId, sensor, state } from "../sdk";
 
 const SCAN = 1;
 const TASK_TIMERS = 10;
@@ -22,6 +22,7 @@ export class DroneInspector extends Agent {
   output: Int8Array = new Int8Array(640);
   high: i32 = 0;
   task: TaskManager | null = null;
+  purse: Purse = new Purse(state.config());
   confirming: bool = false;
   inspections: i32 = 0;
   // once a fault is confirmed it is known: the drone keeps listening but does not tender again
@@ -64,8 +65,10 @@ export class DroneInspector extends Agent {
   onTimer(id: i32): void {
     const t = this.task;
     if (t !== null && t.onTimer(id)) {
+      this.purse.follow(t);
       if (t.state == "failed") {
         log.warn("inspection " + t.id + " failed in round " + t.round.toString() + ": tendering again");
+        this.purse.cap(t);
         t.announce(<i32>this.cfg.int("deadlineMs", 120000));
       }
       return;
@@ -84,6 +87,8 @@ export class DroneInspector extends Agent {
       log.info("confirmed over the pump: score " + s.toString());
       if (!agrees) log.warn("the inspection report of " + (t !== null ? t.contractor : "") + " is contradicted by what the drone hears");
       if (rep !== null && t !== null) rep.report(t.id, t.contractor, agrees ? "confirmed" : "contradicted");
+      // the manager's check: the contractor's report agrees with what the drone hears itself
+      if (t !== null) this.purse.settle(t, agrees);
       this.confirming = false;
       // a fault is known only when the inspector's report and the drone's ears agree on it
       this.known = anomaly && agrees;
@@ -109,9 +114,10 @@ export class DroneInspector extends Agent {
     log.warn("abnormal sound: reconstruction error " + s.toString() + " at (" + p[0].toString() + ", " + p[1].toString() + ")");
     bus.publish("event/anomaly", bus.body().str("asset", this.cfg.str("asset", "pump")).f64("score", s).f64s("at", at), 1);
     this.inspections++;
-    const task = new TaskManager(newId("inspect"), "inspect", bus.body().str("asset", this.cfg.str("asset", "pump")).f64s("at", at), 1500, TASK_TIMERS);
+    const task = new TaskManager(newId("inspect"), "inspect", this.purse.terms(bus.body().str("asset", this.cfg.str("asset", "pump")).f64s("at", at)), 1500, TASK_TIMERS);
     task.reputation = this.rep;
     this.task = task;
+    this.purse.cap(task);
     task.announce(<i32>this.cfg.int("deadlineMs", 120000));
   }
 
@@ -132,6 +138,7 @@ export class DroneInspector extends Agent {
     if (rep !== null && rep.onMessage(msg)) return;
     const t = this.task;
     if (t === null || !t.onMessage(msg)) return;
+    this.purse.follow(t);
     if (t.state == "done" && !this.confirming) {
       log.info("inspection reported by " + t.contractor + ": probe rms " + t.result.f64("rms").toString());
       this.confirming = true;

@@ -1,4 +1,4 @@
-import { Actuator, Agent, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, sensor, state } from "../sdk";
+import { Actuator, Agent, Bond, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, price, sensor, state, wallet } from "../sdk";
 
 const TICK = 1;
 const FAKE_REPORT = 2;
@@ -21,6 +21,7 @@ export class Quadruped extends Agent {
   legs: Actuator = actuator.open("legs0");
   cfg: Fields = state.config();
   me: Contractor = new Contractor(newId("quad"), "inspect");
+  bond: Bond = new Bond();
   bidTask: string = "";
   bidAt: f64[] = [];
   walking: bool = false;
@@ -48,7 +49,10 @@ export class Quadruped extends Agent {
         this.bidTask = cfp.str("task");
         this.bidAt = at;
         this.fakeEta = (metres / this.cfg.f64("claimSpeed", 4 * speed)) * 1000;
-        this.me.bid(cfp, this.fakeEta / 1000, this.fakeEta);
+        // priced as if the claims were true: a short walk on a full battery
+        const fakePrice = price(this.cfg, metres, this.fakeEta / 1000, 1);
+        this.bond.quote(cfp, fakePrice);
+        this.me.bid(cfp, this.fakeEta / 1000, this.fakeEta, wallet.id() != "" ? fakePrice : -1, wallet.id());
         return;
       }
       // the walk there and back must leave a reserve
@@ -60,7 +64,9 @@ export class Quadruped extends Agent {
       this.bidTask = cfp.str("task");
       this.bidAt = at;
       const eta = (metres / speed) * 1000;
-      this.me.bid(cfp, eta / 1000 + (1 - level) * 60, eta);
+      const pr = price(this.cfg, metres, eta / 1000, level);
+      this.bond.quote(cfp, pr);
+      this.me.bid(cfp, eta / 1000 + (1 - level) * 60, eta, wallet.id() != "" ? pr : -1, wallet.id());
       return;
     }
     const award = this.me.award(msg);
@@ -70,6 +76,10 @@ export class Quadruped extends Agent {
       return;
     }
     this.me.accept();
+    if (!this.bond.post(this.me)) {
+      this.me.failed("cannot post the bond");
+      return;
+    }
     if (this.cfg.bool("deceive")) {
       this.faking = true;
       clock.after(<i32>Math.max(1, this.fakeEta), FAKE_REPORT);

@@ -17,6 +17,10 @@
 @external("colony", "state_set") export declare function state_set(keyPtr: usize, keyLen: i32, valPtr: usize, valLen: i32): i32;
 @external("colony", "state_delete") export declare function state_delete(keyPtr: usize, keyLen: i32): i32;
 @external("colony", "random_fill") export declare function random_fill(ptr: usize, len: i32): void;
+@external("colony", "wallet_id") export declare function wallet_id(bufPtr: usize, bufLen: i32): i32;
+@external("colony", "wallet_tx") export declare function wallet_tx(kind: i32, toPtr: usize, toLen: i32, amount: f64, refPtr: usize, refLen: i32, arbiterPtr: usize, arbiterLen: i32): i32;
+@external("colony", "wallet_status") export declare function wallet_status(handle: i32): i32;
+@external("colony", "wallet_balance") export declare function wallet_balance(accountPtr: usize, accountLen: i32): f64;
 
 export const ABI_VERSION: i32 = 1;
 

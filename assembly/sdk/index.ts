@@ -16,3 +16,5 @@ export { geo } from "./geo";
 export { Presence, PeerState, PresenceEvent, publishBytes, textList } from "./presence";
 export { Election } from "./election";
 export { LeaseClient, LeaseServer } from "./lease";
+export { wallet } from "./wallet";
+export { price, Purse, Bond } from "./economy";

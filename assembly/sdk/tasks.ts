@@ -20,6 +20,9 @@ export function newId(prefix: string): string {
 const MAX_BIDS_KEPT = 4;
 
 export class Bid {
+  /** what the bidder asks to be paid (integer units), -1 for an unpriced bid; and to which account */
+  price: f64 = -1;
+  payee: string = "";
   constructor(public bidder: string, public cost: f64, public eta: f64) {}
 }
 
@@ -33,6 +36,8 @@ export class TaskManager {
   result: Fields = Fields.empty();
   /** when set, bids rank by cost / reputation, bidders under its floor are not awarded, and this manager's own outcomes (refusals, failures, no-shows) are published as evidence */
   reputation: Reputation | null = null;
+  /** >= 0: only priced bids up to this are kept (the manager's budget, assembly/sdk/economy.ts) */
+  maxPrice: f64 = -1;
 
   constructor(public id: string, public capability: string, public spec: Body, public bidWindowMs: i32, public timerBase: i32) {}
 
@@ -53,7 +58,10 @@ export class TaskManager {
     if (b.str("task") != this.id || <i32>b.int("round") != this.round) return false;
     const kind = b.str("kind");
     if (kind == "cnet.bid" && this.state == "bidding") {
-      this.keep(new Bid(b.str("bidder"), b.f64("cost"), b.f64("eta")));
+      const bid = new Bid(b.str("bidder"), b.f64("cost"), b.f64("eta"));
+      bid.price = b.f64("price", -1);
+      bid.payee = b.str("payee");
+      if (this.maxPrice < 0 || (bid.price >= 0 && bid.price <= this.maxPrice)) this.keep(bid);
     } else if (kind == "cnet.refuse" && b.str("from") == this.contractor) {
       this.refused.push(this.contractor);
       this.evidence("refused");
@@ -149,8 +157,11 @@ export class Contractor {
     return b;
   }
 
-  bid(cfp: Fields, cost: f64, eta: f64): void {
-    bus.publish("cnet/reply", bus.body().str("kind", "cnet.bid").str("task", cfp.str("task")).int("round", cfp.int("round")).str("bidder", this.id).f64("cost", cost).f64("eta", eta).str("capability", this.capability), 1);
+  /** A bid; a priced one (price >= 0) also names the account to pay. */
+  bid(cfp: Fields, cost: f64, eta: f64, price: f64 = -1, payee: string = ""): void {
+    const body = bus.body().str("kind", "cnet.bid").str("task", cfp.str("task")).int("round", cfp.int("round")).str("bidder", this.id).f64("cost", cost).f64("eta", eta).str("capability", this.capability);
+    if (price >= 0) body.f64("price", price).str("payee", payee);
+    bus.publish("cnet/reply", body, 1);
   }
 
   /** The award, if this message awards a task to this contractor; answer it with accept() or refuse(). */

@@ -20,13 +20,13 @@
 #define COLONY_PAGE 65536u
 
 /* AbiError (host/kernel/abi.ts) */
-enum { COLONY_EINVALID = -1, COLONY_ENOTFOUND = -2, COLONY_EDENIED = -3, COLONY_ENOSPACE = -4, COLONY_EIO = -5 };
+enum { COLONY_EINVALID = -1, COLONY_ENOTFOUND = -2, COLONY_EDENIED = -3, COLONY_ENOSPACE = -4, COLONY_EIO = -5, COLONY_EREFUSED = -6 };
 /* EventKind */
 enum { COLONY_EV_TIMER = 1, COLONY_EV_MESSAGE = 2, COLONY_EV_SENSOR = 3 };
 /* capability groups, as bits */
 enum {
   COLONY_CAP_CLOCK = 1 << 0, COLONY_CAP_LOG = 1 << 1, COLONY_CAP_SENSOR = 1 << 2, COLONY_CAP_ACTUATOR = 1 << 3,
-  COLONY_CAP_MODEL = 1 << 4, COLONY_CAP_BUS = 1 << 5, COLONY_CAP_STATE = 1 << 6, COLONY_CAP_RANDOM = 1 << 7
+  COLONY_CAP_MODEL = 1 << 4, COLONY_CAP_BUS = 1 << 5, COLONY_CAP_STATE = 1 << 6, COLONY_CAP_RANDOM = 1 << 7, COLONY_CAP_WALLET = 1 << 8
 };
 typedef enum { AGENT_STARTING, AGENT_RUNNING, AGENT_RESTARTING, AGENT_QUARANTINED, AGENT_STOPPED } colony_status_t;
 typedef enum { FAULT_NONE, FAULT_TRAP, FAULT_FUEL, FAULT_INIT, FAULT_ABI } colony_fault_t;
@@ -126,6 +126,14 @@ int32_t colony_state_get(colony_agent_t *a, uint32_t kp, uint32_t kn, uint32_t b
 int32_t colony_state_set(colony_agent_t *a, uint32_t kp, uint32_t kn, uint32_t vp, uint32_t vn);
 int32_t colony_state_delete(colony_agent_t *a, uint32_t kp, uint32_t kn);
 void colony_random_fill(colony_agent_t *a, uint32_t p, uint32_t n);
+int32_t colony_wallet_id(colony_agent_t *a, uint32_t bp, uint32_t bn);
+int32_t colony_wallet_tx(colony_agent_t *a, int32_t kind, uint32_t tp, uint32_t tn, double amount, uint32_t rp, uint32_t rn, uint32_t ap, uint32_t an);
+int32_t colony_wallet_status(colony_agent_t *a, int32_t handle);
+double colony_wallet_balance(colony_agent_t *a, uint32_t ap, uint32_t an);
+
+/* ---- wallet.c: a signed ledger transaction's wire form ([bytes, sig], host/economy/tx.ts), its length or COLONY_ENOSPACE */
+int32_t colony_wallet_wire(uint8_t *out, uint32_t cap, const char *kind, const char *from, const uint8_t *to, uint32_t tn, uint64_t amount,
+                           uint64_t nonce, const uint8_t *ref, uint32_t rn, const uint8_t *arb, uint32_t an, const uint8_t seed[32], const uint8_t pub[32]);
 
 /* ---- runtime.c calls it each loop with a link; firmware/ota/boot.c defines it ---- */
 void colony_ota_poll(void);

@@ -5,6 +5,7 @@
 #include "colony.h"
 #include "../engines/engine.h"
 #include "link.h"
+#include "envelope.h"
 
 #define MAX_SAMPLES 4096
 #define MAX_LINE 1024
@@ -215,4 +216,59 @@ void colony_random_fill(colony_agent_t *a, uint32_t p, uint32_t n) {
     s ^= s << 13; s ^= s >> 17; s ^= s << 5;
     out[i] = (uint8_t)s;
   }
+}
+
+/* The wallet: the device's seed is the envelope's (given at build time), never copied into
+ * an agent's memory. A transaction is signed here and published on ledger/tx for the site
+ * ledger; settlements are not read back on the firmware yet, so a handle stays pending. */
+static uint64_t wallet_nonce;
+
+static const colony_envelope_t *wallet_keys(void) {
+  const colony_envelope_t *e = colony_config.envelope;
+  return e && e->seed && e->pub ? e : NULL;
+}
+
+int32_t colony_wallet_id(colony_agent_t *a, uint32_t bp, uint32_t bn) {
+  uint8_t *out = mem(a, bp, bn, "wallet_id buffer: out-of-bounds memory access");
+  if (!out) return 0;
+  if (!wallet_keys()) return COLONY_ENOTFOUND;
+  uint32_t n = (uint32_t)strlen(colony_config.device_id);
+  memcpy(out, colony_config.device_id, n < bn ? n : bn);
+  return (int32_t)n;
+}
+
+int32_t colony_wallet_tx(colony_agent_t *a, int32_t kind, uint32_t tp, uint32_t tn, double amount, uint32_t rp, uint32_t rn, uint32_t ap, uint32_t an) {
+  static const char *const KINDS[] = {"", "transfer", "iou", "lock", "settle", "settle"};
+  const uint8_t *to = mem(a, tp, tn, "wallet_tx to: out-of-bounds memory access");
+  const uint8_t *ref = to ? mem(a, rp, rn, "wallet_tx ref: out-of-bounds memory access") : NULL;
+  const uint8_t *arb = ref ? mem(a, ap, an, "wallet_tx arbiter: out-of-bounds memory access") : NULL;
+  if (!arb) return 0;
+  const colony_envelope_t *e = wallet_keys();
+  if (!e) return COLONY_ENOTFOUND;
+  if (kind < 1 || kind > 5 || tn > 64 || rn > 64 || an > 64) return COLONY_EINVALID;
+  int settle = kind >= 4;
+  if (!settle && (amount < 1 || amount > 9007199254740991.0 || amount != (double)(uint64_t)amount)) return COLONY_EINVALID;
+  if (settle && rn == 0) return COLONY_EINVALID;
+  if (kind == 3 && (rn == 0 || an == 0)) return COLONY_EINVALID;
+  static uint8_t wire[512];
+  const char *verdict = kind == 4 ? "release" : "refund";
+  int32_t n = colony_wallet_wire(wire, sizeof wire, KINDS[kind], colony_config.device_id, settle ? (const uint8_t *)verdict : to, settle ? (uint32_t)strlen(verdict) : tn,
+                                 settle ? 0 : (uint64_t)amount, wallet_nonce + 1, ref, rn, kind == 3 ? arb : (const uint8_t *)"", kind == 3 ? an : 0, e->seed, e->pub);
+  if (n < 0) return n;
+  wallet_nonce++;
+  colony_printf("wallet %s %s nonce %u ", a->spec->name, KINDS[kind], (unsigned)wallet_nonce);
+  colony_hex(wire, (uint32_t)n);
+  colony_printf("\n");
+  colony_link_publish(a, "ledger/tx", 9, wire, (uint32_t)n, 1);
+  return (int32_t)wallet_nonce;
+}
+
+int32_t colony_wallet_status(colony_agent_t *a, int32_t handle) {
+  (void)a;
+  return handle >= 1 && (uint64_t)handle <= wallet_nonce ? 0 : COLONY_ENOTFOUND;
+}
+
+double colony_wallet_balance(colony_agent_t *a, uint32_t ap, uint32_t an) {
+  (void)mem(a, ap, an, "wallet_balance account: out-of-bounds memory access");
+  return __builtin_nan("");
 }

@@ -1,11 +1,13 @@
 // The hash-chained ledger: each entry holds one signed transaction, the hash of the entry before
 // it and the term of the leader that appended it, signed by that leader. The chain owns the
 // state it implies, so an entry is accepted only if its transaction applies.
+// A new leader's first entry is a term marker (no transaction, empty bytes on the wire): once a
+// majority holds it, everything before it is settled too (see node.ts, "commit rule").
 import { createHash } from "node:crypto";
 import { cborDecode, cborEncode } from "../net/cbor.ts";
 import { signBytes, type DeviceKey, type KeyRing } from "../net/keys.ts";
 import { LedgerState, type LedgerRules } from "./state.ts";
-import { openTx, TxRefused, type SignedTx } from "./tx.ts";
+import { openTx, txId, TxRefused, type SignedTx } from "./tx.ts";
 
 export const GENESIS = new Uint8Array(32);
 
@@ -14,7 +16,8 @@ export interface Entry {
   term: number;
   leader: string;
   prev: Uint8Array;
-  tx: SignedTx;
+  /** null: the term marker a new leader appends first. */
+  tx: SignedTx | null;
   sig: Uint8Array;
   /** sha256 of the wire form. */
   hash: Uint8Array;
@@ -37,9 +40,12 @@ function sha256(b: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(b).digest());
 }
 
-export function makeEntry(key: DeviceKey, height: number, term: number, prev: Uint8Array, tx: SignedTx): Entry {
-  const sig = signBytes(key, signed(height, term, key.id, prev, tx.wire));
-  const wire = cborEncode([height, term, key.id, prev, tx.wire, sig]);
+const NO_TX = new Uint8Array(0);
+
+export function makeEntry(key: DeviceKey, height: number, term: number, prev: Uint8Array, tx: SignedTx | null): Entry {
+  const txWire = tx?.wire ?? NO_TX;
+  const sig = signBytes(key, signed(height, term, key.id, prev, txWire));
+  const wire = cborEncode([height, term, key.id, prev, txWire, sig]);
   return { height, term, leader: key.id, prev, tx, sig, hash: sha256(wire), wire };
 }
 
@@ -57,8 +63,8 @@ export function openEntry(wire: Uint8Array, keys: KeyRing): Entry {
   if (typeof leader !== "string" || !(prev instanceof Uint8Array) || prev.length !== 32 || !(txWire instanceof Uint8Array) || !(sig instanceof Uint8Array))
     throw new EntryError("bad field types");
   if (!keys.verify(leader, signed(height, term, leader, prev, txWire), sig)) throw new EntryError(`leader signature of ${leader} does not verify (height ${height})`);
-  let tx: SignedTx;
-  try {
+  let tx: SignedTx | null = null;
+  if (txWire.length > 0) try {
     tx = openTx(txWire, keys);
   } catch (e) {
     throw new EntryError(`height ${height}: ${(e as Error).message}`);
@@ -73,6 +79,8 @@ export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
 export class Chain {
   readonly entries: Entry[] = [];
   state: LedgerState;
+  /** txid -> height of the entry holding it. */
+  private where = new Map<string, number>();
 
   constructor(readonly rules: LedgerRules) {
     this.state = new LedgerState(rules);
@@ -95,6 +103,10 @@ export class Chain {
     if (e.height !== this.height) throw new EntryError(`height ${e.height} does not follow ${this.height}`);
     if (!sameHash(e.prev, this.tip)) throw new EntryError(`height ${e.height} does not link to the tip`);
     if (e.term < this.lastTerm) throw new EntryError(`term ${e.term} is older than the tip's ${this.lastTerm}`);
+    if (e.tx === null) {
+      this.entries.push(e);
+      return;
+    }
     if (this.state.has(e.tx)) throw new EntryError(`height ${e.height} repeats a transaction already in the chain`);
     try {
       this.state.apply(e.tx);
@@ -103,13 +115,21 @@ export class Chain {
       throw err;
     }
     this.entries.push(e);
+    this.where.set(txId(e.tx.body), e.height);
+  }
+
+  /** Height of the entry holding this exact transaction (same signature), if the chain has it. */
+  heightOf(tx: SignedTx): number | undefined {
+    const h = this.where.get(txId(tx.body));
+    return h !== undefined && this.state.has(tx) ? h : undefined;
   }
 
   /** Drops entries from `height` on (uncommitted ones a newer leader replaced) and rebuilds the state. */
   truncate(height: number): Entry[] {
     const dropped = this.entries.splice(height);
     this.state = new LedgerState(this.rules);
-    for (const e of this.entries) this.state.apply(e.tx);
+    for (const e of dropped) if (e.tx) this.where.delete(txId(e.tx.body));
+    for (const e of this.entries) if (e.tx) this.state.apply(e.tx);
     return dropped;
   }
 }

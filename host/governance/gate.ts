@@ -25,10 +25,16 @@ export class PolicyGate implements PublishGate {
     return worst;
   }
 
+  /** Topics the site keeps on the device: what is published there reaches only the device's own agents. */
+  localOnly(topic: string): boolean {
+    return this.policy.localOnly.some((f) => topicMatches(f, topic));
+  }
+
   checkPublish(p: PublishCheck): string | undefined {
     this.checks++;
     const c = this.classOf(p.topic, p.sensors);
-    if (!this.policy.egress.has(c)) return this.refuse(`egress:${c}`, `site policy: ${c} data may not leave the device (topic "${p.topic}"; ${this.policy.file})`);
+    // raw data may go to a topic that never leaves the device
+    if (!this.policy.egress.has(c) && !this.localOnly(p.topic)) return this.refuse(`egress:${c}`, `site policy: ${c} data may not leave the device (topic "${p.topic}"; ${this.policy.file})`);
     for (const r of this.policy.rateLimits) {
       if ((r.agent !== "*" && r.agent !== p.agent) || !topicMatches(r.topic, p.topic)) continue;
       const key = `${p.device}/${p.agent}/${r.topic}`;

@@ -11,6 +11,9 @@
 //   egress: [public, derived]   # classes that may leave a device (raw: never, unless listed)
 //   rateLimits:
 //     - { agent: "*", topic: "event/#", perSecond: 2, burst: 5 }
+//   localOnly: [features/#]   # topics that never leave the device (its own agents only)
+//   updates:                # who may update which agents over the air, and what may change
+//     - { agents: [drone-inspector], publishers: ["<64 hex>"], newCapabilities: [model:ad], newTopics: none }
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 
@@ -33,6 +36,20 @@ export interface ActuatorRule {
   holdMs: number;
 }
 
+/**
+ * Who may update an agent over the air, and what a release may add to what the running
+ * version is granted. A list, "none" (nothing new) or "any". The first rule naming the
+ * agent (or "*") decides; an agent no rule names may be updated by any trusted key, with
+ * nothing new granted.
+ */
+export interface UpdateRule {
+  agents: string[];
+  /** hex public keys, or ["*"]: any key the device trusts */
+  publishers: string[];
+  newCapabilities: string[] | "none" | "any";
+  newTopics: string[] | "none" | "any";
+}
+
 export interface SitePolicy {
   file: string;
   site?: string;
@@ -43,6 +60,9 @@ export interface SitePolicy {
   egress: Set<DataClass>;
   rateLimits: RateLimit[];
   actuators: Map<string, ActuatorRule>;
+  /** topic filters whose messages stay on the publishing device */
+  localOnly: string[];
+  updates: UpdateRule[];
 }
 
 export class PolicyError extends Error {
@@ -56,7 +76,9 @@ export class PolicyError extends Error {
   }
 }
 
-const FIELDS = ["site", "dataClasses", "topics", "egress", "rateLimits", "actuators"];
+const FIELDS = ["site", "dataClasses", "topics", "egress", "rateLimits", "actuators", "localOnly", "updates"];
+
+const TOPIC_FILTER = /^[A-Za-z0-9_.+-]+(\/([A-Za-z0-9_.+-]+|#))*$|^#$/;
 
 export function parsePolicy(text: string, file: string): SitePolicy {
   const lines = new LineCounter();
@@ -115,7 +137,41 @@ export function parsePolicy(text: string, file: string): SitePolicy {
     if (typeof hold !== "number" || !(hold > 0)) fail([...p, "holdMs"], "holdMs is a number of milliseconds > 0");
     actuators.set(alias, { rule: x.rule as "priority" | "first", priorities: new Map(Object.entries(pr as Record<string, number>)), holdMs: hold as number });
   }
-  return { file, ...(typeof o.site === "string" ? { site: o.site } : {}), dataClasses, topics, egress, rateLimits, actuators };
+  const lo = o.localOnly ?? [];
+  if (!Array.isArray(lo)) fail(["localOnly"], "localOnly is a list of topic filters");
+  const localOnly = (lo as unknown[]).map((t, i) => {
+    if (typeof t !== "string" || !TOPIC_FILTER.test(t)) fail(["localOnly", i], `a relative topic filter like features/# (got ${JSON.stringify(t)})`);
+    return t as string;
+  });
+  const up = o.updates ?? [];
+  if (!Array.isArray(up)) fail(["updates"], "updates is a list of { agents, publishers, newCapabilities, newTopics }");
+  const updates = (up as unknown[]).map((r, i): UpdateRule => {
+    const p = ["updates", i];
+    if (typeof r !== "object" || r === null || Array.isArray(r)) fail(p, "an update rule is { agents, publishers, newCapabilities, newTopics }");
+    const x = r as Record<string, unknown>;
+    for (const k of Object.keys(x)) if (!["agents", "publishers", "newCapabilities", "newTopics"].includes(k)) fail([...p, k], `unknown field "${k}"`);
+    const names = (k: string, dflt: string[], check: (s: string) => boolean, what: string): string[] => {
+      const v = x[k] ?? dflt;
+      if (!Array.isArray(v) || v.length === 0) fail([...p, k], `${k} is a non-empty list of ${what}`);
+      (v as unknown[]).forEach((n, j) => {
+        if (typeof n !== "string" || !check(n)) fail([...p, k, j], `not ${what}: ${JSON.stringify(n)}`);
+      });
+      return (v as string[]).map((n) => n.toLowerCase());
+    };
+    const grants = (k: string): string[] | "none" | "any" => {
+      const v = x[k] ?? "none";
+      if (v === "none" || v === "any") return v;
+      if (!Array.isArray(v) || v.some((n) => typeof n !== "string")) fail([...p, k], `${k} is none, any or a list`);
+      return v as string[];
+    };
+    return {
+      agents: names("agents", [], (n) => n === "*" || /^[a-z0-9][a-z0-9._-]*$/.test(n), "agent names (or *)"),
+      publishers: names("publishers", ["*"], (n) => n === "*" || /^[0-9a-fA-F]{64}$/.test(n), "64-hex-digit public keys (or *)"),
+      newCapabilities: grants("newCapabilities"),
+      newTopics: grants("newTopics"),
+    };
+  });
+  return { file, ...(typeof o.site === "string" ? { site: o.site } : {}), dataClasses, topics, egress, rateLimits, actuators, localOnly, updates };
 }
 
 export function loadPolicy(file: string): SitePolicy {

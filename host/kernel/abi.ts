@@ -9,7 +9,7 @@ export const ABI_MODULE = "colony";
 export type WasmType = "i32" | "i64" | "f32" | "f64";
 
 /** Capability groups. A manifest grants a group ("bus") or a named resource in it ("sensor:accel0"). */
-export const CAPABILITY_GROUPS = ["clock", "log", "sensor", "actuator", "model", "bus", "state", "random"] as const;
+export const CAPABILITY_GROUPS = ["clock", "log", "sensor", "actuator", "model", "bus", "state", "random", "wallet"] as const;
 export type CapabilityGroup = (typeof CAPABILITY_GROUPS)[number];
 
 export interface AbiFunction {
@@ -45,6 +45,10 @@ export const ABI_FUNCTIONS: readonly AbiFunction[] = [
   fn("state_set", "state", ["i32", "i32", "i32", "i32"], ["i32"], "(key_ptr, key_len, val_ptr, val_len): store a value in the agent's key-value store."),
   fn("state_delete", "state", ["i32", "i32"], ["i32"], "(key_ptr, key_len): remove a key."),
   fn("random_fill", "random", ["i32", "i32"], [], "(ptr, len): fill with random bytes (seeded per device in the simulator)."),
+  fn("wallet_id", "wallet", ["i32", "i32"], ["i32"], "(buf_ptr, buf_len): copy the device's ledger account id (UTF-8); returns its full length, -2 if the device has no wallet."),
+  fn("wallet_tx", "wallet", ["i32", "i32", "i32", "f64", "i32", "i32", "i32", "i32"], ["i32"], "(kind, to_ptr, to_len, amount, ref_ptr, ref_len, arbiter_ptr, arbiter_len): the host signs a transaction with the device's key (never in agent memory) and submits it to the site ledger; kind 1 transfer, 2 iou, 3 lock (escrow `ref`, paid to `to`, decided by `arbiter`), 4 release / 5 refund escrow `ref` (to and amount ignored); returns a handle > 0 or a negative error."),
+  fn("wallet_status", "wallet", ["i32"], ["i32"], "(handle): 1 settled, 0 not answered yet, -6 refused by the ledger (the reason is in the device's trace), -2 unknown handle."),
+  fn("wallet_balance", "wallet", ["i32", "i32"], ["f64"], "(account_ptr, account_len): the ledger's balance of an account, the device's own when account_len is 0; NaN without a wallet."),
 ];
 
 export const ABI_BY_NAME: ReadonlyMap<string, AbiFunction> = new Map(ABI_FUNCTIONS.map((f) => [f.name, f]));
@@ -56,7 +60,14 @@ export const AbiError = {
   DENIED: -3,
   NO_SPACE: -4,
   IO: -5,
+  /** the site ledger refused a wallet transaction (overdrawn, replayed, unauthorized, ...) */
+  REFUSED: -6,
 } as const;
+
+/** The `kind` argument of `wallet_tx`. */
+export const WalletTxKind = { TRANSFER: 1, IOU: 2, LOCK: 3, RELEASE: 4, REFUND: 5 } as const;
+/** What `wallet_status` says of a handle besides AbiError.REFUSED / NOT_FOUND. */
+export const WalletStatus = { PENDING: 0, SETTLED: 1 } as const;
 
 /** The `kind` argument of `on_event`. */
 export const EventKind = {

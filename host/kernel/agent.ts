@@ -387,6 +387,25 @@ export class RunningAgent implements AgentContext {
     this.dev.rng.fill(out);
   }
 
+  walletId(): string | undefined {
+    return this.dev.wallet?.account;
+  }
+
+  walletTx(kind: number, to: string, amount: number, ref: string, arbiter: string): number {
+    const w = this.dev.wallet;
+    if (!w) return AbiError.NOT_FOUND;
+    return w.submit(this.agent, kind, to, amount, ref, arbiter);
+  }
+
+  walletStatus(handle: number): number {
+    return this.dev.wallet?.status(handle) ?? AbiError.NOT_FOUND;
+  }
+
+  walletBalance(account: string): number {
+    const w = this.dev.wallet;
+    return w ? w.balance(account === "" ? w.account : account) : NaN;
+  }
+
   private refuse(what: string): number {
     this.metrics.refused++;
     this.dev.trace({ type: "refused", agent: this.agent, text: `${this.agent} refused: ${what}` });

@@ -23,4 +23,9 @@ export interface AgentContext {
   stateSet(key: string, value: Uint8Array): number;
   stateDelete(key: string): number;
   randomFill(out: Uint8Array): void;
+  /** The device's ledger account, or undefined when it has no wallet. */
+  walletId(): string | undefined;
+  walletTx(kind: number, to: string, amount: number, ref: string, arbiter: string): number;
+  walletStatus(handle: number): number;
+  walletBalance(account: string): number;
 }

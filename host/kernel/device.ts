@@ -9,8 +9,8 @@ import { siteTopic, type BusPort } from "./bus.ts";
 import { LoadError } from "./errors.ts";
 import { loadModule, PAGE_BYTES } from "./loader.ts";
 import { topicMatches, type Manifest } from "./manifest.ts";
-import type { Clock } from "./scheduler.ts";
-import type { DeviceServices, ModelBinding } from "./services.ts";
+import { Priority, type Clock } from "./scheduler.ts";
+import type { DeviceServices, ModelBinding, WalletPort } from "./services.ts";
 import { DEFAULT_POLICY, type SupervisorPolicy } from "./supervisor.ts";
 import type { TraceEvent, TraceSink } from "./trace.ts";
 import type { PublishGate } from "./gate.ts";
@@ -34,6 +34,8 @@ export interface DeviceOptions {
   traceBodiesExcept?: string[];
   /** the site's policy on what may leave the device */
   gate?: PublishGate;
+  /** the device's wallet (its signing key stays in there) */
+  wallet?: WalletPort;
 }
 
 export class Device implements DeviceServices {
@@ -49,11 +51,14 @@ export class Device implements DeviceServices {
   readonly models?: ModelBinding;
   readonly agents = new Map<string, RunningAgent>();
   readonly gate?: PublishGate;
+  readonly wallet?: WalletPort;
   private readonly bus: BusPort;
   private readonly sink?: TraceSink;
   private readonly traceBodies: string[];
   private readonly traceBodiesExcept: string[];
   private seq = 0;
+  /** this device's own subscriptions, for topics the site keeps on the device */
+  private readonly localSubs: { filter: string; deliver: (topic: string, body: Uint8Array, from: string) => void }[] = [];
   /** bytes this device sent and received on the bus (bodies and topics) */
   bytesOut = 0;
   bytesIn = 0;
@@ -71,6 +76,7 @@ export class Device implements DeviceServices {
     this.actuators = new Map((o.actuators ?? []).map((a) => [a.alias, a]));
     this.models = o.models;
     if (o.gate) this.gate = o.gate;
+    if (o.wallet) this.wallet = o.wallet;
     this.sink = o.trace;
     this.traceBodies = o.traceBodies ?? [];
     this.traceBodiesExcept = o.traceBodiesExcept ?? [];
@@ -119,16 +125,31 @@ export class Device implements DeviceServices {
         data.body = null;
       }
     }
+    if (this.gate?.localOnly?.(topic)) {
+      // kept on the device: its own subscribers get it on the next turn, as from the bus, and nothing is sent
+      data.local = true;
+      this.bytesOut -= body.length + topic.length;
+      this.trace({ type: "publish", agent: agent.agent, text: `${topic} (${body.length} B, local only)`, data });
+      for (const s of this.localSubs) if (topicMatches(s.filter, topic)) this.clock.after(0, () => s.deliver(topic, body, from), Priority.NET);
+      return;
+    }
     this.trace({ type: "publish", agent: agent.agent, text: `${topic} (${body.length} B)`, data });
     this.bus.publish({ topic: siteTopic(this.site, topic), from, body, qos });
   }
 
   subscribe(filter: string, deliver: (topic: string, body: Uint8Array, from: string) => void): () => void {
     const prefix = siteTopic(this.site, "");
-    return this.bus.subscribe(siteTopic(this.site, filter), (m) => {
+    const local = { filter, deliver };
+    this.localSubs.push(local);
+    const off = this.bus.subscribe(siteTopic(this.site, filter), (m) => {
       this.bytesIn += m.body.length + m.topic.length;
       deliver(m.topic.slice(prefix.length), m.body, m.from);
     });
+    return () => {
+      const i = this.localSubs.indexOf(local);
+      if (i >= 0) this.localSubs.splice(i, 1);
+      off();
+    };
   }
 
   stop(): void {

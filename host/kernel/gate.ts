@@ -23,4 +23,6 @@ export interface PublishGate {
   checkPublish(p: PublishCheck): string | undefined;
   /** the same for a command to an actuator several agents may share */
   checkActuate?(a: ActuateCheck): string | undefined;
+  /** true: messages on this topic stay on the device (its own agents get them; the bus never does) */
+  localOnly?(topic: string): boolean;
 }

@@ -18,7 +18,7 @@ export { RunningAgent, STATE_LIMITS, MAX_TIMERS } from "./agent.ts";
 export type { AgentMetrics, AgentStatus, FaultKind } from "./agent.ts";
 export { Supervisor, DEFAULT_POLICY } from "./supervisor.ts";
 export type { SupervisorPolicy } from "./supervisor.ts";
-export type { ModelBinding, DeviceServices } from "./services.ts";
+export type { ModelBinding, DeviceServices, WalletPort } from "./services.ts";
 export { TraceLog } from "./trace.ts";
 export type { TraceEvent, TraceSink, TraceType } from "./trace.ts";
 export type { ActuateCheck, PublishCheck, PublishGate } from "./gate.ts";

@@ -14,6 +14,11 @@ export class AgentMemory {
     return mem;
   }
 
+  /** bytes of linear memory the agent has now */
+  get length(): number {
+    return this.view().length;
+  }
+
   bytes(ptr: number, len: number, what = "read"): Uint8Array {
     return this.check(ptr, len, what).subarray(ptr, ptr + len);
   }

@@ -13,7 +13,9 @@ export type TraceType =
   | "refused"
   | "dropped"
   /** an over-the-air update step: a device's phase, a rollout's state */
-  | "ota";
+  | "ota"
+  /** a wallet transaction's settlement (or refusal) by the site ledger */
+  | "wallet";
 
 export interface TraceEvent {
   t: number;

@@ -206,7 +206,7 @@ export class OtaDevice {
 
   private refusal(e: unknown, status: (p: Phase, e?: Partial<StatusMessage>) => StatusMessage): StatusMessage {
     if (e instanceof PowerCut) throw e; // a dead device reports nothing
-    if (e instanceof OtaError) return status("refused", { reason: e.reason, detail: e.message });
+    if (e instanceof OtaError) return status("refused", { reason: e.reason, detail: e.detail }); // the reason is its own field
     return status("refused", { reason: "install-failed" as Refusal, detail: (e as Error).message });
   }
 

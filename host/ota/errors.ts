@@ -12,13 +12,14 @@ export const REFUSALS = [
   "wrong-agent", // bundle names another agent than the job announced
   "health-check", // the new version failed its health window
   "install-failed", // the new version could not be instantiated or restored
+  "policy", // the site's policy does not let this publisher make this change (host/governance)
 ] as const;
 export type Refusal = (typeof REFUSALS)[number];
 
 export class OtaError extends Error {
   constructor(
     readonly reason: Refusal,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${reason}: ${detail}`);
     this.name = "OtaError";

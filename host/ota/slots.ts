@@ -9,6 +9,7 @@ import { DualRecord } from "./dual-record.ts";
 import type { SimFlash } from "./flash.ts";
 import { equalBytes, sha256, verifyBundle, type Bundle } from "./bundle.ts";
 import { compareSemVer } from "./semver.ts";
+import type { BundleManifest } from "./manifest.ts";
 import type { AgentInstance, AgentRuntime } from "./runtime.ts";
 
 export interface SlotLayout {
@@ -45,6 +46,8 @@ interface BootRecord {
 export interface SlotPolicy {
   readonly trustedKeys: readonly Uint8Array[];
   readonly abi: readonly number[];
+  /** The site's word on an authentic update (who signed it, what it adds): undefined allows it, else why not. */
+  readonly allowUpdate?: (running: BundleManifest, next: BundleManifest, publisher: Uint8Array) => string | undefined;
 }
 
 export type InstallOutcome = { readonly outcome: "committed"; readonly version: string } | { readonly outcome: "rolled-back"; readonly version: string; readonly reason: "health-check" | "install-failed"; readonly detail: string };
@@ -172,6 +175,8 @@ export class AgentSlots {
     const b = verifyBundle(bundleBytes, { trustedKeys: this.policy.trustedKeys, abi: this.policy.abi, notOlderThan: rec.floor });
     const running = this.current.bundle.manifest;
     if (b.manifest.name !== running.name) throw new OtaError("wrong-agent", `bundle is for "${b.manifest.name}", this slot pair runs "${running.name}"`);
+    const forbidden = this.policy.allowUpdate?.(running, b.manifest, b.publicKey);
+    if (forbidden !== undefined) throw new OtaError("policy", forbidden);
     if (bundleBytes.length + SLOT_HEADER > this.layout.slotSize)
       throw new OtaError("malformed", `bundle of ${bundleBytes.length} bytes does not fit a ${this.layout.slotSize}-byte slot`);
     const oldSlot = rec.active;

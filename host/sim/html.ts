@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { formatMs } from "./duration.ts";
 import { agentGroups, batteryBands, deviceGroups, round } from "./aggregate.ts";
 import { shortBody } from "./body-text.ts";
+import { economyLines } from "./economy-lines.ts";
 import { otaLines } from "./ota/index.ts";
 import type { SimResult } from "./runner.ts";
 import type { Scenario } from "./scenario.ts";
@@ -58,6 +59,7 @@ export function htmlReport(sc: Scenario, r: SimResult, o: HtmlOptions = {}): str
     // what the Gantt chart draws: the bids are told in the prose, not shipped to the page
     tasks: (detail ? tasks : tasks.slice(0, 200)).map(({ bids: _bids, result: _result, ...t }) => t),
     duration: r.simulatedMs,
+    economy: r.economy ? { accounts: r.economy.accounts.slice(0, 20), samples: r.economy.samples.map((x) => x.slice(0, 21)) } : null,
   };
   const passed = r.expectations.filter((e) => e.ok).length;
   const rows = (cells: string[][]) => cells.map((c) => `<tr>${c.map((x) => `<td>${x}</td>`).join("")}</tr>`).join("\n");
@@ -93,6 +95,7 @@ pre{background:#f7f7f7;padding:10px;overflow:auto;max-height:420px;font-size:12p
 <h2>Outcome: ${passed} of ${r.expectations.length} expectations met</h2>
 <table>${rows(r.expectations.map((e) => [`<span class="${e.ok ? "pass" : "fail"}">${e.ok ? "PASS" : "FAIL"}</span>`, escapeHtml(e.text), escapeHtml(e.detail)]))}</table>
 ${r.line ? `<h2>Production line</h2><p>${r.line.items} items (${r.line.perMinute}/min); ${r.line.trueDefects} defective, ${r.line.caught} caught, ${r.line.falseAlarms} false alarm(s). Defect flagged to off the line: mean ${formatMs(r.line.removalMs.mean)}, max ${formatMs(r.line.removalMs.max)}; to the quality verdict: mean ${formatMs(r.line.verdictMs.mean)}. Robot utilisation: ${Object.entries(r.line.utilisation).map(([k, v]) => `${escapeHtml(k)} ${(100 * v).toFixed(0)}%`).join(", ")}.</p>` : ""}
+${r.economy ? `<h2>Economy</h2><div id="balances" class="chart"></div><pre>${escapeHtml(economyLines(r.economy).join("\n"))}</pre>` : ""}
 ${r.ota ? `<h2>Over-the-air rollout</h2><pre>${escapeHtml(otaLines(r.ota).join("\n"))}</pre>` : ""}
 <h2>What the agents negotiated</h2>
 <p>No scheduler assigns work here: a manager agent calls for proposals, contractors bid from their own position and battery, and the best bid wins.</p>
@@ -145,6 +148,11 @@ chart("battery", {
   series: D.bands.length
     ? bandNames.map((n, i) => ({ name: n, type: "line", showSymbol: false, data: D.bands.map((b) => [b[0], b[i + 1]]) }))
     : D.devices.map((d) => ({ name: d.id, type: "line", showSymbol: false, data: d.samples.map((s) => [s[0], s[1]]) })),
+});
+if (D.economy) chart("balances", {
+  title: { text: "Wallet balances over time", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { bottom: 0, type: "scroll" },
+  grid: { top: 40, bottom: 50 }, xAxis: { type: "value", axisLabel: { formatter: fmt } }, yAxis: { type: "value" },
+  series: D.economy.accounts.map((a, i) => ({ name: a, type: "line", step: "end", showSymbol: false, data: D.economy.samples.map((s) => [s[0], s[i + 1]]) })),
 });
 chart("fuel", {
   title: { text: "Fuel per event (mean and max)", textStyle: { fontSize: 14 } }, tooltip: {}, legend: { bottom: 0 }, grid: { left: 170, top: 40, bottom: 50 },

@@ -1,5 +1,5 @@
 export { loadScenario, parseScenario, ScenarioError } from "./scenario.ts";
-export type { Scenario, DeviceSpec, AgentSpec, Expectation } from "./scenario.ts";
+export type { Scenario, DeviceSpec, AgentSpec, Expectation, EconomySpec } from "./scenario.ts";
 export { runScenario } from "./runner.ts";
 export type { SimResult, AgentResult, RunOptions } from "./runner.ts";
 export { timelineLines, summaryLines, summaryJson, detailed, realTimeFactor, type SummaryJson } from "./report.ts";

@@ -2,6 +2,7 @@
 import { topicMatches } from "../kernel/index.ts";
 import { agentGroups, DETAIL_LIMIT, deviceGroups, histogram, topAgents, type AgentGroup, type DeviceGroup, type Histogram } from "./aggregate.ts";
 import { roundedText, shortBody } from "./body-text.ts";
+import { economyLines } from "./economy-lines.ts";
 import { otaLines } from "./ota/index.ts";
 import { formatMs } from "./duration.ts";
 import type { AgentResult, DeviceResult, SimResult } from "./runner.ts";
@@ -77,6 +78,7 @@ export function summaryLines(r: SimResult, detail = false): string[] {
     lines.push("", `site policy ${r.policy.file}: ${r.policy.checks} publish(es) checked, ${refused.length ? refused.map(([k, v]) => `${v} refused (${k})`).join(", ") : "none refused"}`);
   }
   if (r.audit) lines.push(`audit log ${r.audit.file}: ${r.audit.records} signed records (${Object.entries(r.audit.byKind).map(([k, v]) => `${v} ${k}`).join(", ")}); verify with: colony audit verify ${r.audit.file} --key ${r.audit.publicKey}`);
+  if (r.economy) lines.push("", ...economyLines(r.economy));
   if (r.line) {
     const l = r.line;
     lines.push(

@@ -26,10 +26,11 @@ import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
 import { runYielding } from "./yielding.ts";
 import { startFleetOta, type OtaParticipant, type OtaResult } from "./ota/index.ts";
-import { AuditLog, auditFromTrace, PolicyGate } from "../governance/index.ts";
+import { AuditLog, auditFromTrace, PolicyGate, UpdateGate } from "../governance/index.ts";
 import { siteAuditKey } from "./audit-key.ts";
 import { ModelError } from "../tinyml/index.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
+import { SimEconomy, type EconomyResult } from "./economy.ts";
 
 export interface AgentResult {
   device: string;
@@ -82,6 +83,8 @@ export interface SimResult {
   policy?: { file: string; checks: number; refused: Record<string, number> };
   /** the audit log written, when asked for */
   audit?: { file: string; records: number; byKind: Record<string, number>; publicKey: string };
+  /** wallets, contracts and billing, when the scenario has an economy */
+  economy?: EconomyResult;
   trace: TraceEvent[];
 }
 
@@ -101,6 +104,10 @@ export interface RunOptions {
   detail?: boolean;
   /** write the site's audit log (hash-chained, signed) here */
   auditFile?: string;
+  /** write the site ledger's journal here (and its public keys beside it, for colony ledger) */
+  ledgerFile?: string;
+  /** called with the devices at the end, before they stop (tests look into agents' memory) */
+  onFinish?: (devices: readonly Device[]) => void;
 }
 
 /** Topics whose bodies always go into the trace, for the report's task and line figures. */
@@ -136,17 +143,25 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   });
   const log = new TraceLog();
   const gate = sc.policy ? new PolicyGate(sc.policy) : undefined;
+  const updates = sc.policy ? new UpdateGate(sc.policy) : undefined;
   const audit = opts.auditFile ? new AuditLog(opts.auditFile, siteAuditKey(sc.site, seed)) : undefined;
   // every audit record as the trace has it, signed as it happens
-  const traceSink: TraceSink = audit
+  const economy = sc.economy ? new SimEconomy(sc.economy, sc.site, seed, () => clock.now(), opts.ledgerFile) : undefined;
+  const logged: TraceSink = economy
     ? (e) => {
         log.sink(e);
+        economy.noteTrace(e);
+      }
+    : log.sink;
+  const traceSink: TraceSink = audit
+    ? (e) => {
+        logged(e);
         const rec = auditFromTrace(e);
         if (rec) audit.append(rec);
       }
-    : log.sink;
+    : logged;
   if (audit) {
-    if (sc.policy) audit.append({ kind: "policy", t: 0, text: `site policy ${sc.policy.file}: egress ${[...sc.policy.egress].join(", ")}; ${sc.policy.rateLimits.length} rate limit(s)` });
+    if (sc.policy) audit.append({ kind: "policy", t: 0, text: `site policy ${sc.policy.file}: egress ${[...sc.policy.egress].join(", ")}; ${sc.policy.rateLimits.length} rate limit(s); ${sc.policy.actuators.size} actuator rule(s); local only: ${sc.policy.localOnly.join(", ") || "none"}; ${sc.policy.updates.length} update rule(s)` });
   }
   const engine = opts.engine ?? new V8Engine();
   const started = performance.now();
@@ -198,7 +213,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     const models =
       hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
     const bus = await net.portFor(d.id);
-    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["#"], traceBodiesExcept: bodiesLeftOut, ...(models ? { models } : {}), ...(gate ? { gate } : {}) });
+    const wallet = economy?.walletFor(d.id, (e) => device!.trace(e));
+    device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["#"], traceBodiesExcept: bodiesLeftOut, ...(models ? { models } : {}), ...(gate ? { gate } : {}), ...(wallet ? { wallet } : {}) });
     battery = new Battery(d.battery, d.board, device, base, () => models?.energyUj ?? 0);
     if (base) base.onArrive = (_t, at) => device.trace({ type: "actuator", text: `arrived at (${at[0].toFixed(1)}, ${at[1].toFixed(1)})`, data: { arrived: at } });
     built.push({ device, spec: d, ...(base ? { base } : {}), battery, ...(models ? { models } : {}), recorders, samples: [] });
@@ -212,15 +228,18 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
         continue;
       }
       try {
-        b.device.install(a.wasm, a.manifest, a.state);
+        b.device.install(a.wasm, a.manifest, economy ? economy.agentState(a.manifest, b.spec.board, a.state) : a.state);
       } catch (e) {
         if (e instanceof LoadError) throw new LoadError(a.name, `on device ${b.spec.id}: ${e.message.slice(a.name.length + 2)}`);
+        // V8 reserves a large guard region per wasm memory for its trap handler: the address space runs out near 12,000 agents
+        if (e instanceof RangeError && /Cannot allocate Wasm memory/.test(e.message))
+          throw new LoadError(a.name, `on device ${b.spec.id}: V8 ran out of address space for wasm memories after ${b.device.agents.size + built.slice(0, built.indexOf(b)).reduce((n, x) => n + x.device.agents.size, 0)} agents; for bigger fleets run with NODE_OPTIONS=--disable-wasm-trap-handler (explicit bounds checks, no guard regions)`);
         throw e;
       }
     }
 
   const ota = sc.ota
-    ? await startFleetOta({ spec: sc.ota, site: sc.site, seed, brokerUrl: net.brokerUrl!, clock, participants: otaParticipants, trace: (e) => traceSink({ t: clock.now(), ...e }) })
+    ? await startFleetOta({ spec: sc.ota, site: sc.site, seed, brokerUrl: net.brokerUrl!, clock, participants: otaParticipants, trace: (e) => traceSink({ t: clock.now(), ...e }), ...(updates ? { allowUpdate: (a, b, k) => updates.check(a, b, k) } : {}) })
     : undefined;
 
   const slice = opts.progressEveryMs ?? Math.max(100, duration / 100);
@@ -230,6 +249,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
       const p = b.base?.position() ?? b.spec.position;
       b.samples.push([clock.now(), +b.battery.level(clock.now()).toFixed(5), +p[0].toFixed(2), +p[1].toFixed(2)]);
     }
+    economy?.sample(clock.now());
   };
   sample();
   let nextSample = sampleMs;
@@ -290,6 +310,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     macs: b.models?.macs ?? 0,
     samples: b.samples,
   }));
+  opts.onFinish?.(built.map((b) => b.device));
   for (const b of built) b.device.stop();
   real?.stop();
   const refused = net.refused();
@@ -317,10 +338,15 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     expectations: [],
     trace: log.events,
     ...(otaResult ? { ota: otaResult } : {}),
-    ...(gate && sc.policy ? { policy: { file: sc.policy.file, checks: gate.checks, refused: { ...gate.refused } } } : {}),
+    ...(gate && updates && sc.policy ? { policy: { file: sc.policy.file, checks: gate.checks + updates.checks, refused: { ...gate.refused, ...updates.refused } } } : {}),
     ...(audit ? { audit: { file: opts.auditFile!, records: audit.records, byKind: { ...audit.counts }, publicKey: Buffer.from(siteAuditKey(sc.site, seed).publicKey).toString("hex") } } : {}),
   };
   if (line) result.line = lineMetrics(result.trace, line, result.simulatedMs);
+  if (economy) {
+    const invoices = economy.bill(agents.map((a) => ({ device: a.device, agent: a.agent, fuel: a.metrics.fuelUsed + a.metrics.initFuel })), result.trace, result.simulatedMs);
+    economy.sample(result.simulatedMs);
+    result.economy = economy.result(invoices, opts.ledgerFile ? opts.ledgerFile.replace(/[^/\\]*$/, "ledger-keys.json") : undefined);
+  }
   result.expectations = sc.expect.map((e) => checkExpectation(e, result));
   return result;
 }

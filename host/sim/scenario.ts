@@ -92,6 +92,23 @@ export interface Scenario {
   ota?: OtaSpec;
   /** the site's policy (host/governance), enforced on every device */
   policy?: SitePolicy;
+  /** wallets, prices, budgets and billing (host/economy): devices are paid for confirmed work */
+  economy?: EconomySpec;
+}
+
+export interface EconomySpec {
+  /** minted at the start to each device's wallet (account = device id), unless named in balances */
+  balance: number;
+  balances: Map<string, number>;
+  /** minted to the site's wallet (account = the site's name), which pays the subscription */
+  siteBalance: number;
+  creditLimit: number;
+  /** the price model's rates, given to every agent with the wallet capability (config.tariff) */
+  tariff: { perMj: number; perSecond: number; wearPerMetre: number; lowBattery: number };
+  /** a manager's budget (config.budget): most per task and per hour, the bond's share of the price */
+  budget: { perTask: number; perHour: number; penalty: number };
+  /** the agent subscription billed to the site's wallet, paid to `vendor` */
+  subscription: { vendor: string; perAgentHour: number; perMegaFuel: number; perOutcome: number };
 }
 
 type Path = (string | number)[];
@@ -416,7 +433,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
   const r: Reader = new Reader(file, doc, lines);
   const v: unknown = doc.toJS();
   if (!isObj(v)) r.fail([], "a scenario is a map { name, site, seed, duration, devices, network, record, expect }");
-  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models", "line", "ota", "policy"]);
+  allowOnly(r, [], v, ["name", "description", "site", "seed", "duration", "devices", "fleet", "network", "record", "expect", "map", "assets", "models", "line", "ota", "policy", "economy"]);
   agentCache = new Map();
   if (typeof v.name !== "string") r.fail(["name"], "name is required");
   const site = v.site ?? "site";
@@ -512,6 +529,58 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
     expect,
     ...(v.ota !== undefined ? { ota: readOta(r, v.ota, devices) } : {}),
     ...(v.policy !== undefined ? { policy: readPolicy(r, v.policy, baseDir) } : {}),
+    ...(v.economy !== undefined ? { economy: readEconomy(r, v.economy, devices) } : {}),
+  };
+}
+
+function readEconomy(r: Reader, v: unknown, devices: DeviceSpec[]): EconomySpec {
+  const p = ["economy"];
+  if (!isObj(v)) r.fail(p, "economy is a map { balance, balances, siteBalance, creditLimit, tariff, budget, subscription }");
+  allowOnly(r, p, v, ["balance", "balances", "siteBalance", "creditLimit", "tariff", "budget", "subscription"]);
+  const int = (q: Path, x: unknown, dflt: number): number => {
+    const n = num(r, q, x, dflt, 0);
+    if (!Number.isSafeInteger(n)) r.fail(q, `must be a whole number of units (got ${n})`);
+    return n;
+  };
+  const balances = new Map<string, number>();
+  if (v.balances !== undefined) {
+    if (!isObj(v.balances)) r.fail([...p, "balances"], "balances is a map { <device id>: units }");
+    for (const [id, n] of Object.entries(v.balances)) {
+      if (!devices.some((d) => d.id === id)) r.fail([...p, "balances", id], `no device "${id}" in this scenario`);
+      balances.set(id, int([...p, "balances", id], n, 0));
+    }
+  }
+  const sub = (k: string, keys: string[]): Record<string, unknown> => {
+    const x = v[k] ?? {};
+    if (!isObj(x)) r.fail([...p, k], `${k} is a map { ${keys.join(", ")} }`);
+    allowOnly(r, [...p, k], x, keys);
+    return x;
+  };
+  const t = sub("tariff", ["perMj", "perSecond", "wearPerMetre", "lowBattery"]);
+  const b = sub("budget", ["perTask", "perHour", "penalty"]);
+  const s = sub("subscription", ["vendor", "perAgentHour", "perMegaFuel", "perOutcome"]);
+  const vendor = s.vendor ?? "colony-vendor";
+  if (typeof vendor !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_:.\/-]{0,63}$/.test(vendor)) r.fail([...p, "subscription", "vendor"], "vendor is an account id (letters, digits, _ : . / -)");
+  const penalty = num(r, [...p, "budget", "penalty"], b.penalty, 0.2, 0);
+  if (penalty > 1) r.fail([...p, "budget", "penalty"], `penalty is the bond's share of the price, 0 to 1 (got ${penalty})`);
+  return {
+    balance: int([...p, "balance"], v.balance, 100),
+    balances,
+    siteBalance: int([...p, "siteBalance"], v.siteBalance, 10_000),
+    creditLimit: int([...p, "creditLimit"], v.creditLimit, 0),
+    tariff: {
+      perMj: num(r, [...p, "tariff", "perMj"], t.perMj, 0.0001, 0),
+      perSecond: num(r, [...p, "tariff", "perSecond"], t.perSecond, 1, 0),
+      wearPerMetre: num(r, [...p, "tariff", "wearPerMetre"], t.wearPerMetre, 0.5, 0),
+      lowBattery: num(r, [...p, "tariff", "lowBattery"], t.lowBattery, 40, 0),
+    },
+    budget: { perTask: int([...p, "budget", "perTask"], b.perTask, 200), perHour: int([...p, "budget", "perHour"], b.perHour, 2000), penalty },
+    subscription: {
+      vendor,
+      perAgentHour: num(r, [...p, "subscription", "perAgentHour"], s.perAgentHour, 20, 0),
+      perMegaFuel: num(r, [...p, "subscription", "perMegaFuel"], s.perMegaFuel, 0.01, 0),
+      perOutcome: num(r, [...p, "subscription", "perOutcome"], s.perOutcome, 5, 0),
+    },
   };
 }
 
@@ -530,7 +599,7 @@ function readPolicy(r: Reader, v: unknown, baseDir: string): SitePolicy {
 
 function readOta(r: Reader, v: unknown, devices: DeviceSpec[]): OtaSpec {
   const p = ["ota"];
-  if (!isObj(v)) r.fail(p, "ota is a map { agent, version, resources, at, target, canary, haltOn, waves, health, rollbackAt }");
+  if (!isObj(v)) r.fail(p, "ota is a map { agent, version, resources, grants, at, target, canary, haltOn, waves, health, rollbackAt }");
   allowOnly(r, p, v, OTA_FIELDS);
   if (typeof v.agent !== "string") r.fail([...p, "agent"], "agent names the agent the rollout updates");
   const runs = devices.filter((d) => d.agents.some((a) => a.name === v.agent));
@@ -551,6 +620,16 @@ function readOta(r: Reader, v: unknown, devices: DeviceSpec[]): OtaSpec {
     if (v.resources.memoryPages !== undefined) resources.memoryPages = num(r, [...p, "resources", "memoryPages"], v.resources.memoryPages, 1, 1);
     if (v.resources.fuelPerEvent !== undefined) resources.fuelPerEvent = num(r, [...p, "resources", "fuelPerEvent"], v.resources.fuelPerEvent, 1, 1);
   }
+  const grants: OtaSpec["grants"] = { capabilities: [], publish: [], subscribe: [] };
+  if (v.grants !== undefined) {
+    if (!isObj(v.grants)) r.fail([...p, "grants"], "grants is { capabilities, publish, subscribe }: what the release asks for beyond the running version");
+    allowOnly(r, [...p, "grants"], v.grants, ["capabilities", "publish", "subscribe"]);
+    for (const k of ["capabilities", "publish", "subscribe"] as const) {
+      const x = v.grants[k] ?? [];
+      if (!Array.isArray(x) || x.some((n) => typeof n !== "string")) r.fail([...p, "grants", k], `${k} is a list of names`);
+      grants[k] = x as string[];
+    }
+  }
   const percent = (k: string, dflt: number): number => {
     const x = v[k];
     if (x === undefined) return dflt;
@@ -568,6 +647,7 @@ function readOta(r: Reader, v: unknown, devices: DeviceSpec[]): OtaSpec {
     agent: v.agent,
     version: v.version,
     resources,
+    grants,
     atMs,
     target,
     canaryPercent: percent("canary", 10),

@@ -88,3 +88,23 @@ void Z_colonyZ_random_fill(struct Z_colony_instance_t *ctx, u32 p, u32 n) {
   colony_random_fill(AGENT, p, n);
   CHECK();
 }
+u32 Z_colonyZ_wallet_id(struct Z_colony_instance_t *ctx, u32 p, u32 n) {
+  u32 r = (u32)colony_wallet_id(AGENT, p, n);
+  CHECK();
+  return r;
+}
+u32 Z_colonyZ_wallet_tx(struct Z_colony_instance_t *ctx, u32 kind, u32 tp, u32 tn, f64 amount, u32 rp, u32 rn, u32 ap, u32 an) {
+  u32 r = (u32)colony_wallet_tx(AGENT, (int32_t)kind, tp, tn, amount, rp, rn, ap, an);
+  CHECK();
+  return r;
+}
+u32 Z_colonyZ_wallet_status(struct Z_colony_instance_t *ctx, u32 h) {
+  u32 r = (u32)colony_wallet_status(AGENT, (int32_t)h);
+  CHECK();
+  return r;
+}
+f64 Z_colonyZ_wallet_balance(struct Z_colony_instance_t *ctx, u32 p, u32 n) {
+  f64 r = colony_wallet_balance(AGENT, p, n);
+  CHECK();
+  return r;
+}

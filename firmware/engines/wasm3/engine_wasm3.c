@@ -84,6 +84,24 @@ static m3ApiRawFunction(h_random_fill) {
   m3ApiSuccess();
 }
 
+static m3ApiRawFunction(h_wallet_id) {
+  m3ApiReturnType(int32_t); m3ApiGetArg(uint32_t, p); m3ApiGetArg(uint32_t, n);
+  int32_t r = colony_wallet_id(AGENT, p, n); TRAP_IF_BAD(); m3ApiReturn(r);
+}
+static m3ApiRawFunction(h_wallet_tx) {
+  m3ApiReturnType(int32_t); m3ApiGetArg(int32_t, kind); m3ApiGetArg(uint32_t, tp); m3ApiGetArg(uint32_t, tn); m3ApiGetArg(double, amount);
+  m3ApiGetArg(uint32_t, rp); m3ApiGetArg(uint32_t, rn); m3ApiGetArg(uint32_t, ap); m3ApiGetArg(uint32_t, an);
+  int32_t r = colony_wallet_tx(AGENT, kind, tp, tn, amount, rp, rn, ap, an); TRAP_IF_BAD(); m3ApiReturn(r);
+}
+static m3ApiRawFunction(h_wallet_status) {
+  m3ApiReturnType(int32_t); m3ApiGetArg(int32_t, h);
+  int32_t r = colony_wallet_status(AGENT, h); TRAP_IF_BAD(); m3ApiReturn(r);
+}
+static m3ApiRawFunction(h_wallet_balance) {
+  m3ApiReturnType(double); m3ApiGetArg(uint32_t, p); m3ApiGetArg(uint32_t, n);
+  double r = colony_wallet_balance(AGENT, p, n); TRAP_IF_BAD(); m3ApiReturn(r);
+}
+
 /* ABI v1, wasm3 signatures as host/kernel/abi.ts's wasm3Signature gives them */
 static const struct { const char *name, *sig; M3RawCall fn; } HOST[] = {
   {"clock_now", "F()", h_clock_now},
@@ -102,6 +120,10 @@ static const struct { const char *name, *sig; M3RawCall fn; } HOST[] = {
   {"state_set", "i(iiii)", h_state_set},
   {"state_delete", "i(ii)", h_state_delete},
   {"random_fill", "v(ii)", h_random_fill},
+  {"wallet_id", "i(ii)", h_wallet_id},
+  {"wallet_tx", "i(iiiFiiii)", h_wallet_tx},
+  {"wallet_status", "i(i)", h_wallet_status},
+  {"wallet_balance", "F(ii)", h_wallet_balance},
 };
 
 /* firmware/ota/boot.c's, when the build has an agents partition; else none */

@@ -11,6 +11,7 @@ import { register as gatewayCommand } from "./gateway.ts";
 import { register as inspectCommand } from "./inspect.ts";
 import { register as keysCommand } from "./keys.ts";
 import { register as learnCommand } from "./learn.ts";
+import { register as ledgerCommand } from "./ledger.ts";
 import { register as modelCommand } from "./model.ts";
 import { register as otaCommand } from "./ota.ts";
 import { register as runCommand } from "./run.ts";
@@ -33,5 +34,6 @@ export const COMMANDS: RegisterCommand[] = [
   flashCommand,
   learnCommand,
   auditCommand,
+  ledgerCommand,
   dashboardCommand,
 ];

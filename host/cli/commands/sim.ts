@@ -72,6 +72,7 @@ export function register(program: Command): void {
               network,
               detail: o.detail === true,
               ...(o.report ? { auditFile: path.join(o.report, "audit.jsonl") } : {}),
+              ...(o.report && sc.economy ? { ledgerFile: path.join(o.report, "ledger.journal") } : {}),
               ...(o.broker ? { brokerUrl: o.broker } : {}),
             }),
           [LoadError],

@@ -11,6 +11,7 @@ import { modelSyscalls } from "./model.ts";
 import { randomSyscalls } from "./random.ts";
 import { sensorSyscalls } from "./sensor.ts";
 import { stateSyscalls } from "./state.ts";
+import { walletSyscalls } from "./wallet.ts";
 
 export const SYSCALLS: Record<CapabilityGroup, (ctx: AgentContext) => HostImports> = {
   clock: clockSyscalls,
@@ -21,4 +22,5 @@ export const SYSCALLS: Record<CapabilityGroup, (ctx: AgentContext) => HostImport
   bus: busSyscalls,
   state: stateSyscalls,
   random: randomSyscalls,
+  wallet: walletSyscalls,
 };

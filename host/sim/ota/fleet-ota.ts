@@ -19,6 +19,7 @@ import {
   slotAreaSize,
   type OtaTransport,
   type RolloutRecord,
+  type SlotPolicy,
   type StatusMessage,
 } from "../../ota/index.ts";
 import { KernelRuntime } from "./kernel-runtime.ts";
@@ -68,14 +69,22 @@ const CONTROLLER = "ota-controller";
 /** The seed of a simulated site's publisher key (the same for a run's seed): `keyFileText` of it is the key file for `colony dashboard --key`. */
 export const simPublisherSeed = (site: string, seed: number): Uint8Array => new Uint8Array(createHash("sha256").update(`colony-sim-ota/${site}/${seed}`).digest().subarray(0, 32));
 
-export async function startFleetOta(o: { spec: OtaSpec; site: string; seed: number; brokerUrl: string; clock: Clock; trace: Trace; participants: OtaParticipant[] }): Promise<FleetOta> {
+export async function startFleetOta(o: { spec: OtaSpec; site: string; seed: number; brokerUrl: string; clock: Clock; trace: Trace; participants: OtaParticipant[]; allowUpdate?: SlotPolicy["allowUpdate"] }): Promise<FleetOta> {
   const { spec, site, clock, trace } = o;
   if (o.participants.length === 0) throw new Error(`ota: no device runs agent "${spec.agent}"`);
   const first = o.participants[0]!;
   // the site's publisher key, the same for a seed: a run can be repeated byte for byte
   const key = publisherKeyFromSeed(simPublisherSeed(site, o.seed));
   const asJson = (m: Manifest): Record<string, unknown> => JSON.parse(JSON.stringify(m)) as Record<string, unknown>;
-  const release = { ...asJson(first.manifest), version: spec.version, resources: { ...first.manifest.resources, ...spec.resources } };
+  const more = (had: string[], add: string[]): string[] => [...had, ...add.filter((x) => !had.includes(x))];
+  const release = {
+    ...asJson(first.manifest),
+    version: spec.version,
+    resources: { ...first.manifest.resources, ...spec.resources },
+    capabilities: more(first.manifest.capabilities, spec.grants.capabilities),
+    publish: more(first.manifest.publish, spec.grants.publish),
+    subscribe: more(first.manifest.subscribe, spec.grants.subscribe),
+  };
   const v2 = buildBundle(release, first.wasm, key);
   const tag = `${process.pid}-${Date.now() % 1e6}`;
   const clients: MqttClient[] = [];
@@ -95,7 +104,7 @@ export async function startFleetOta(o: { spec: OtaSpec; site: string; seed: numb
     const v1 = buildBundle(asJson(p.manifest), p.wasm, key);
     const slotSize = Math.ceil((Math.max(v1.length, v2.length) + 1024) / 4096) * 4096;
     const layout = { offset: 0, slotSize, stateSize: 4096 };
-    const s = new AgentSlots(new SimFlash(slotAreaSize(layout)), layout, new KernelRuntime(p.device, clock, spec.healthMs, p.preset), { trustedKeys: [key.publicKey], abi: [p.manifest.abi] });
+    const s = new AgentSlots(new SimFlash(slotAreaSize(layout)), layout, new KernelRuntime(p.device, clock, spec.healthMs, p.preset), { trustedKeys: [key.publicKey], abi: [p.manifest.abi], ...(o.allowUpdate ? { allowUpdate: o.allowUpdate } : {}) });
     await s.provision(v1);
     slots.set(p.id, s);
     const dev = new OtaDevice({ transport: await connect(`ota-${p.id}`), site, device: p.id, groups: [p.board], agents: new Map([[spec.agent, s]]), download: { retryMs: 300 } });

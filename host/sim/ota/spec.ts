@@ -10,6 +10,8 @@ export interface OtaSpec {
   version: string;
   /** what the release changes in the manifest's resources, e.g. { memoryPages: 2 } */
   resources: Partial<AgentResources>;
+  /** what the release asks for beyond the running version's manifest (the site's policy may refuse it) */
+  grants: { capabilities: string[]; publish: string[]; subscribe: string[] };
   /** when the rollout is pushed, on the run's clock */
   atMs: number;
   /** "all", "group:<board name>" or "device:<id>,<id>" */
@@ -24,4 +26,4 @@ export interface OtaSpec {
 }
 
 /** What the scenario may write, for the error that lists them. */
-export const OTA_FIELDS = ["agent", "version", "resources", "at", "target", "canary", "haltOn", "waves", "health", "rollbackAt"];
+export const OTA_FIELDS = ["agent", "version", "resources", "grants", "at", "target", "canary", "haltOn", "waves", "health", "rollbackAt"];
