@@ -1,4 +1,4 @@
-import { Actuator, Agent, Fields, Message, Purse, Sensor, TaskManager, actuator, bus, clock, log, model, newId, sensor, state } from "../sdk";
+import { Actuator, Agent, Fields, Message, Purse, Reputation, Sensor, TaskManager, actuator, bus, clock, log, model, newId, sensor, state } from "../sdk";
 
 const SCAN = 1;
 const TASK_TIMERS = 10;
@@ -7,7 +7,11 @@ const TASK_TIMERS = 10;
  * Flies a patrol, listens to the machines it passes with the anomaly-detection
  * autoencoder, and when a machine sounds wrong twice in a row puts an
  * inspection out to tender (contract-net). When the winner reports, it flies
- * over to confirm with its own ears.
+ * over to confirm with its own ears. A report its ears contradict does not
+ * count: the machine is tendered again. With `reputation: true` it publishes
+ * each check's outcome on `rep/outcome` and awards by cost over reputation
+ * (assembly/sdk/reputation.ts); with `rearm: true` a fault that clears (the
+ * machine sounds normal again) can be tendered anew when it comes back.
  */
 export class DroneInspector extends Agent {
   pos: Sensor = sensor.open("pos0");
@@ -23,10 +27,16 @@ export class DroneInspector extends Agent {
   inspections: i32 = 0;
   // once a fault is confirmed it is known: the drone keeps listening but does not tender again
   known: bool = false;
+  normal: i32 = 0;
+  rep: Reputation | null = null;
 
   init(): void {
     this.rotor.command(bus.body().f64s("patrol", this.cfg.f64s("route")));
     bus.subscribe("cnet/reply");
+    if (this.cfg.bool("reputation")) {
+      this.rep = new Reputation(this.cfg.f64("reputationFloor", 0.3));
+      bus.subscribe("rep/outcome");
+    }
     clock.every(500, SCAN);
   }
 
@@ -68,18 +78,31 @@ export class DroneInspector extends Agent {
       const p = this.pos.read(4);
       if (p[2] != 0) return;
       const s = this.score();
-      bus.publish("event/confirmed", bus.body().f64("score", s).bool("anomaly", s > this.cfg.f64("threshold", 200)).str("task", t !== null ? t.id : "").str("inspector", t !== null ? t.contractor : ""), 1);
+      const anomaly = s > this.cfg.f64("threshold", 200);
+      const agrees = t === null || t.result.bool("fault") == anomaly;
+      const confirmed = bus.body().f64("score", s).bool("anomaly", anomaly).str("task", t !== null ? t.id : "").str("inspector", t !== null ? t.contractor : "");
+      const rep = this.rep;
+      if (rep !== null) confirmed.bool("agrees", agrees);
+      bus.publish("event/confirmed", confirmed, 1);
       log.info("confirmed over the pump: score " + s.toString());
+      if (!agrees) log.warn("the inspection report of " + (t !== null ? t.contractor : "") + " is contradicted by what the drone hears");
+      if (rep !== null && t !== null) rep.report(t.id, t.contractor, agrees ? "confirmed" : "contradicted");
       // the manager's check: the contractor's report agrees with what the drone hears itself
-      if (t !== null) this.purse.settle(t, t.result.bool("fault") == (s > this.cfg.f64("threshold", 200)));
+      if (t !== null) this.purse.settle(t, agrees);
       this.confirming = false;
-      this.known = s > this.cfg.f64("threshold", 200);
+      // a fault is known only when the inspector's report and the drone's ears agree on it
+      this.known = anomaly && agrees;
+      this.normal = 0;
       this.task = null;
       this.high = 0;
       this.rotor.command(bus.body().f64s("patrol", this.cfg.f64s("route")));
       return;
     }
-    if (t !== null || this.known) return;
+    if (t !== null) return;
+    if (this.known) {
+      if (this.cfg.bool("rearm")) this.listenForRecovery();
+      return;
+    }
     const s = this.score();
     if (s < 0) return;
     // every scan's score, best effort: what a dashboard or the report plots over time
@@ -92,12 +115,27 @@ export class DroneInspector extends Agent {
     bus.publish("event/anomaly", bus.body().str("asset", this.cfg.str("asset", "pump")).f64("score", s).f64s("at", at), 1);
     this.inspections++;
     const task = new TaskManager(newId("inspect"), "inspect", this.purse.terms(bus.body().str("asset", this.cfg.str("asset", "pump")).f64s("at", at)), 1500, TASK_TIMERS);
+    task.reputation = this.rep;
     this.task = task;
     this.purse.cap(task);
     task.announce(<i32>this.cfg.int("deadlineMs", 120000));
   }
 
+  /** A known fault that the drone hears as normal twice in a row has cleared (repaired, or intermittent). */
+  listenForRecovery(): void {
+    const s = this.score();
+    if (s < 0) return;
+    this.normal = s > this.cfg.f64("threshold", 200) ? 0 : this.normal + 1;
+    if (this.normal < 2) return;
+    log.info(this.cfg.str("asset", "pump") + " sounds normal again: score " + s.toString());
+    this.known = false;
+    this.normal = 0;
+    this.high = 0;
+  }
+
   onMessage(msg: Message): void {
+    const rep = this.rep;
+    if (rep !== null && rep.onMessage(msg)) return;
     const t = this.task;
     if (t === null || !t.onMessage(msg)) return;
     this.purse.follow(t);

@@ -1,12 +1,18 @@
 import { Actuator, Agent, Bond, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, price, sensor, state, wallet } from "../sdk";
 
 const TICK = 1;
+const FAKE_REPORT = 2;
 
 /**
  * A legged inspection robot: bids for inspection tasks with the time it needs
  * to get there and what the walk costs its battery, walks there when awarded
  * (its navigation plans around obstacles), puts its vibration probe on the
  * machine and reports.
+ *
+ * With `deceive: true` it is the fleet's liar, there to test reputation: it
+ * claims a speed it does not have (`claimSpeed`, default four times its own)
+ * and a full battery, so it bids low with a short eta, and when awarded it
+ * stays where it is and reports the machine healthy once its claimed eta is up.
  */
 export class Quadruped extends Agent {
   pos: Sensor = sensor.open("pos0");
@@ -19,6 +25,8 @@ export class Quadruped extends Agent {
   bidTask: string = "";
   bidAt: f64[] = [];
   walking: bool = false;
+  faking: bool = false;
+  fakeEta: f64 = 0;
   ticks: i32 = 0;
 
   init(): void {
@@ -30,13 +38,23 @@ export class Quadruped extends Agent {
   onMessage(msg: Message): void {
     const cfp = this.me.cfp(msg);
     if (cfp !== null) {
-      if (this.walking) return;
+      if (this.walking || this.faking) return;
       const level = <f64>this.battery.mean(1);
       const at = cfp.map("spec").f64s("at");
       if (at.length != 2) return;
       const p = this.pos.read(4);
       const metres = geo.distance(p[0], p[1], at[0], at[1]);
       const speed = this.cfg.f64("speed", 1);
+      if (this.cfg.bool("deceive")) {
+        this.bidTask = cfp.str("task");
+        this.bidAt = at;
+        this.fakeEta = (metres / this.cfg.f64("claimSpeed", 4 * speed)) * 1000;
+        // priced as if the claims were true: a short walk on a full battery
+        const fakePrice = price(this.cfg, metres, this.fakeEta / 1000, 1);
+        this.bond.quote(cfp, fakePrice);
+        this.me.bid(cfp, this.fakeEta / 1000, this.fakeEta, wallet.id() != "" ? fakePrice : -1, wallet.id());
+        return;
+      }
       // the walk there and back must leave a reserve
       const need = (2 * metres * this.cfg.f64("joulesPerMetre", 20)) / (this.cfg.f64("capacityWh", 10) * 3600);
       if (level - need < this.cfg.f64("reserve", 0.2)) {
@@ -53,13 +71,18 @@ export class Quadruped extends Agent {
     }
     const award = this.me.award(msg);
     if (award === null) return;
-    if (this.walking || award.str("task") != this.bidTask) {
+    if (this.walking || this.faking || award.str("task") != this.bidTask) {
       this.me.refuse("busy");
       return;
     }
     this.me.accept();
     if (!this.bond.post(this.me)) {
       this.me.failed("cannot post the bond");
+      return;
+    }
+    if (this.cfg.bool("deceive")) {
+      this.faking = true;
+      clock.after(<i32>Math.max(1, this.fakeEta), FAKE_REPORT);
       return;
     }
     {
@@ -74,6 +97,12 @@ export class Quadruped extends Agent {
   }
 
   onTimer(id: i32): void {
+    if (id == FAKE_REPORT && this.faking) {
+      // no walk, no probe: a made-up healthy reading
+      this.faking = false;
+      this.me.done(bus.body().f64("rms", 0.1).bool("fault", false));
+      return;
+    }
     if (id != TICK || !this.walking) return;
     const p = this.pos.read(4);
     this.ticks++;

@@ -7,6 +7,7 @@ import { Body, Fields } from "./body";
 import { Message, bus } from "./bus";
 import { clock } from "./clock";
 import { random } from "./random";
+import { Reputation } from "./reputation";
 
 // Topic and kind names are literals where used: a top-level string constant would sit in
 // the data of every agent that imports the SDK, used or not.
@@ -33,6 +34,8 @@ export class TaskManager {
   contractor: string = "";
   state: string = "idle";
   result: Fields = Fields.empty();
+  /** when set, bids rank by cost / reputation, bidders under its floor are not awarded, and this manager's own outcomes (refusals, failures, no-shows) are published as evidence */
+  reputation: Reputation | null = null;
   /** >= 0: only priced bids up to this are kept (the manager's budget, assembly/sdk/economy.ts) */
   maxPrice: f64 = -1;
 
@@ -61,12 +64,14 @@ export class TaskManager {
       if (this.maxPrice < 0 || (bid.price >= 0 && bid.price <= this.maxPrice)) this.keep(bid);
     } else if (kind == "cnet.refuse" && b.str("from") == this.contractor) {
       this.refused.push(this.contractor);
+      this.evidence("refused");
       this.awardBest();
     } else if (kind == "cnet.done" && b.str("from") == this.contractor && this.state == "awarded") {
       this.state = "done";
       this.result = b.map("result");
     } else if (kind == "cnet.failed" && b.str("from") == this.contractor) {
       this.refused.push(this.contractor);
+      this.evidence("failed");
       this.state = "failed";
     } else return kind == "cnet.accept" || kind == "cnet.progress";
     return true;
@@ -79,6 +84,8 @@ export class TaskManager {
       return true;
     }
     if (id == this.timerBase + 1) {
+      // awarded and silent to the deadline: the winner did not honour its bid
+      if (this.state == "awarded") this.evidence("no-show");
       if (this.state == "awarded" || this.state == "bidding") this.state = "failed";
       return true;
     }
@@ -93,16 +100,33 @@ export class TaskManager {
       return;
     }
     let worst = 0;
-    for (let i = 1; i < bids.length; i++) if (unchecked(bids[i]).cost > unchecked(bids[worst]).cost) worst = i;
-    if (bid.cost < unchecked(bids[worst]).cost) unchecked((bids[worst] = bid));
+    for (let i = 1; i < bids.length; i++) if (this.rank(unchecked(bids[i])) > this.rank(unchecked(bids[worst]))) worst = i;
+    if (this.rank(bid) < this.rank(unchecked(bids[worst]))) unchecked((bids[worst] = bid));
+  }
+
+  /** What a bid is compared by: its cost, or its cost over the bidder's reputation (a cheap bid from a liar is dear). */
+  private rank(bid: Bid): f64 {
+    const rep = this.reputation;
+    return rep === null ? bid.cost : bid.cost / rep.score(bid.bidder);
+  }
+
+  private evidence(outcome: string): void {
+    const rep = this.reputation;
+    if (rep !== null && this.contractor.length > 0) rep.report(this.id, this.contractor, outcome);
   }
 
   private awardBest(): void {
+    const rep = this.reputation;
     let best: Bid | null = null;
+    let passedOver = 0;
     for (let i = 0; i < this.bids.length; i++) {
       const b = unchecked(this.bids[i]);
       if (this.refused.includes(b.bidder)) continue;
-      if (best === null || b.cost < best.cost || (b.cost == best.cost && b.bidder < best.bidder)) best = b;
+      if (rep !== null && !rep.trusted(b.bidder)) {
+        passedOver++;
+        continue;
+      }
+      if (best === null || this.rank(b) < this.rank(best) || (this.rank(b) == this.rank(best) && b.bidder < best.bidder)) best = b;
     }
     if (best === null) {
       this.state = "failed";
@@ -110,7 +134,10 @@ export class TaskManager {
     }
     this.contractor = best.bidder;
     this.state = "awarded";
-    bus.publish("cnet/award", bus.body().str("kind", "cnet.award").str("task", this.id).int("round", this.round).str("to", best.bidder).f64("cost", best.cost), 1);
+    const award = bus.body().str("kind", "cnet.award").str("task", this.id).int("round", this.round).str("to", best.bidder).f64("cost", best.cost);
+    // the timeline shows why this bid won: its score and how many bids reputation kept out
+    if (rep !== null) award.f64("reputation", rep.score(best.bidder)).int("passedOver", passedOver);
+    bus.publish("cnet/award", award, 1);
   }
 }
 

@@ -3,9 +3,10 @@
 import type { Point } from "./grid.ts";
 import { WaveformSensor, type SensorSource, type WaveformSpec } from "./sensor.ts";
 
-/** A change of a spectrum from a time on: bins [from, to) scaled by `gain`, then raised by `offset` (a bearing fault's band). */
+/** A change of a spectrum from a time on (until `untilMs`, when given): bins [from, to) scaled by `gain`, then raised by `offset` (a bearing fault's band). */
 export interface SpectrumFault {
   atMs: number;
+  untilMs?: number;
   bins: [number, number];
   gain: number;
   offset: number;
@@ -42,7 +43,7 @@ export class Asset {
     for (let i = 0; i < out.length; i++) out[i] = f[i % f.length]!;
     const bins = 128;
     for (const fault of s.faults)
-      if (nowMs >= fault.atMs)
+      if (nowMs >= fault.atMs && (fault.untilMs === undefined || nowMs < fault.untilMs))
         for (let i = 0; i < out.length; i++) {
           const b = i % bins;
           if (b >= fault.bins[0] && b < fault.bins[1]) out[i] = out[i]! * fault.gain + fault.offset;

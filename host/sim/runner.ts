@@ -111,7 +111,7 @@ export interface RunOptions {
 }
 
 /** Topics whose bodies always go into the trace, for the report's task and line figures. */
-const REPORTED_TOPICS = ["cnet/#", "event/#", "line/#", "qc/#", "mes/#"];
+const REPORTED_TOPICS = ["cnet/#", "event/#", "rep/#", "line/#", "qc/#", "mes/#"];
 
 interface Built {
   device: Device;

@@ -406,11 +406,16 @@ function readAsset(r: Reader, p: Path, v: unknown, baseDir: string): AssetSpec {
     if (!Array.isArray(fl)) r.fail([...sp0, "faults"], "faults is a list");
     fl.forEach((f, i) => {
       const fp = [...sp0, "faults", i];
-      if (!isObj(f)) r.fail(fp, "a spectrum fault is { at, bins: [from, to], gain, offset }");
-      allowOnly(r, fp, f, ["at", "bins", "gain", "offset"]);
+      if (!isObj(f)) r.fail(fp, "a spectrum fault is { at, until, bins: [from, to], gain, offset }");
+      allowOnly(r, fp, f, ["at", "until", "bins", "gain", "offset"]);
       const bins = f.bins;
       if (!Array.isArray(bins) || bins.length !== 2 || !bins.every((b) => Number.isInteger(b))) r.fail([...fp, "bins"], "bins is [from, to)");
-      faults.push({ atMs: dur(r, [...fp, "at"], f.at, 0), bins: bins as [number, number], gain: num(r, [...fp, "gain"], f.gain, 1), offset: num(r, [...fp, "offset"], f.offset, 0) });
+      const fault: SpectrumFault = { atMs: dur(r, [...fp, "at"], f.at, 0), bins: bins as [number, number], gain: num(r, [...fp, "gain"], f.gain, 1), offset: num(r, [...fp, "offset"], f.offset, 0) };
+      if (f.until !== undefined) {
+        fault.untilMs = dur(r, [...fp, "until"], f.until, 0);
+        if (fault.untilMs <= fault.atMs) r.fail([...fp, "until"], "until must come after at");
+      }
+      faults.push(fault);
     });
     asset.spectrum = { frames, faults };
   }

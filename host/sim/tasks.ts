@@ -52,3 +52,21 @@ export function taskStories(trace: TraceEvent[]): TaskStory[] {
   }
   return [...tasks.values()];
 }
+
+/** Awards per contractor device over a run (a bidder's name mapped to the device that bid under it). */
+export function awardsByDevice(trace: TraceEvent[]): { total: number; byDevice: Record<string, number> } {
+  const deviceOf = new Map<string, string>();
+  const byDevice: Record<string, number> = {};
+  let total = 0;
+  for (const e of trace) {
+    if (e.type !== "publish" || !e.data?.body || typeof e.data.body !== "object") continue;
+    const b = e.data.body as Body;
+    if (b.kind === "cnet.bid") deviceOf.set(String(b.bidder), e.device);
+    else if (b.kind === "cnet.award") {
+      const d = deviceOf.get(String(b.to)) ?? String(b.to);
+      byDevice[d] = (byDevice[d] ?? 0) + 1;
+      total++;
+    }
+  }
+  return { total, byDevice };
+}
