@@ -1,7 +1,9 @@
-import { Actuator, Agent, Bond, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, price, sensor, state, wallet } from "../sdk";
+import { Actuator, Agent, AwardDesk, Bond, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, log, newId, price, sensor, state, wallet } from "../sdk";
 
 const TICK = 1;
 const FAKE_REPORT = 2;
+const AWARD_WINDOW = 3;
+const BIDS_KEPT = 4;
 
 /**
  * A legged inspection robot: bids for inspection tasks with the time it needs
@@ -13,6 +15,10 @@ const FAKE_REPORT = 2;
  * claims a speed it does not have (`claimSpeed`, default four times its own)
  * and a full battery, so it bids low with a short eta, and when awarded it
  * stays where it is and reports the machine healthy once its claimed eta is up.
+ *
+ * Two managers can want it at once (assembly/sdk/conflicts.ts): awards that come within
+ * `awardWindowMs` (default 0: the first is taken) go to the higher priority; while it works,
+ * it bids only for a call that outranks its job and may preempt, and drops the job for it.
  */
 export class Quadruped extends Agent {
   pos: Sensor = sensor.open("pos0");
@@ -22,6 +28,11 @@ export class Quadruped extends Agent {
   cfg: Fields = state.config();
   me: Contractor = new Contractor(newId("quad"), "inspect");
   bond: Bond = new Bond();
+  desk: AwardDesk = new AwardDesk(this.me, <i32>state.config().int("awardWindowMs"), AWARD_WINDOW);
+  // the open bids: two managers' calls can overlap
+  bidTasks: string[] = [];
+  bidAts: f64[][] = [];
+  fakeEtas: f64[] = [];
   bidTask: string = "";
   bidAt: f64[] = [];
   walking: bool = false;
@@ -38,7 +49,7 @@ export class Quadruped extends Agent {
   onMessage(msg: Message): void {
     const cfp = this.me.cfp(msg);
     if (cfp !== null) {
-      if (this.walking || this.faking) return;
+      if ((this.walking || this.faking) && !this.desk.mayTakeOver(cfp)) return;
       const level = <f64>this.battery.mean(1);
       const at = cfp.map("spec").f64s("at");
       if (at.length != 2) return;
@@ -46,13 +57,12 @@ export class Quadruped extends Agent {
       const metres = geo.distance(p[0], p[1], at[0], at[1]);
       const speed = this.cfg.f64("speed", 1);
       if (this.cfg.bool("deceive")) {
-        this.bidTask = cfp.str("task");
-        this.bidAt = at;
-        this.fakeEta = (metres / this.cfg.f64("claimSpeed", 4 * speed)) * 1000;
+        const fakeEta = (metres / this.cfg.f64("claimSpeed", 4 * speed)) * 1000;
+        this.remember(cfp, at, fakeEta);
         // priced as if the claims were true: a short walk on a full battery
-        const fakePrice = price(this.cfg, metres, this.fakeEta / 1000, 1);
+        const fakePrice = price(this.cfg, metres, fakeEta / 1000, 1);
         this.bond.quote(cfp, fakePrice);
-        this.me.bid(cfp, this.fakeEta / 1000, this.fakeEta, wallet.id() != "" ? fakePrice : -1, wallet.id());
+        this.me.bid(cfp, fakeEta / 1000, fakeEta, wallet.id() != "" ? fakePrice : -1, wallet.id());
         return;
       }
       // the walk there and back must leave a reserve
@@ -61,9 +71,8 @@ export class Quadruped extends Agent {
         log.info("not bidding for " + cfp.str("task") + ": battery " + level.toString());
         return;
       }
-      this.bidTask = cfp.str("task");
-      this.bidAt = at;
       const eta = (metres / speed) * 1000;
+      this.remember(cfp, at, 0);
       const pr = price(this.cfg, metres, eta / 1000, level);
       this.bond.quote(cfp, pr);
       this.me.bid(cfp, eta / 1000 + (1 - level) * 60, eta, wallet.id() != "" ? pr : -1, wallet.id());
@@ -71,11 +80,35 @@ export class Quadruped extends Agent {
     }
     const award = this.me.award(msg);
     if (award === null) return;
-    if (this.walking || this.faking || award.str("task") != this.bidTask) {
-      this.me.refuse("busy");
+    if (this.bidTasks.indexOf(award.str("task")) < 0) {
+      this.me.refuse("no bid for " + award.str("task"));
       return;
     }
-    this.me.accept();
+    this.start(this.desk.offer(award));
+  }
+
+  /** Keeps what a bid was for, so that whichever award comes can be served. */
+  remember(cfp: Fields, at: f64[], fakeEta: f64): void {
+    if (this.bidTasks.length >= BIDS_KEPT) {
+      this.bidTasks.shift();
+      this.bidAts.shift();
+      this.fakeEtas.shift();
+    }
+    this.bidTasks.push(cfp.str("task"));
+    this.bidAts.push(at);
+    this.fakeEtas.push(fakeEta);
+    this.desk.saw(cfp);
+  }
+
+  /** Works on the task the desk took (accepted already): posts the bond and walks (or fakes it). */
+  start(task: string): void {
+    const k = this.bidTasks.indexOf(task);
+    if (task == "" || k < 0) return;
+    this.bidTask = task;
+    this.bidAt = this.bidAts[k];
+    this.fakeEta = this.fakeEtas[k];
+    this.walking = false;
+    this.faking = false;
     if (!this.bond.post(this.me)) {
       this.me.failed("cannot post the bond");
       return;
@@ -97,6 +130,10 @@ export class Quadruped extends Agent {
   }
 
   onTimer(id: i32): void {
+    if (id == AWARD_WINDOW) {
+      this.start(this.desk.decide());
+      return;
+    }
     if (id == FAKE_REPORT && this.faking) {
       // no walk, no probe: a made-up healthy reading
       this.faking = false;

@@ -80,6 +80,11 @@ export class Purse {
       // the award before this one in the same round was refused by its winner: nothing was delivered, nothing posted
       if (c !== null && c.state == "locked") this.close(c, false, false);
       this.lockFor(t);
+    } else if (t.state == "failed" && c !== null && c.state == "locked" && t.preempted) {
+      // the site's priorities took the contractor off this job: nobody is paid, nobody loses a bond
+      log.info("contract " + c.escrow + " preempted: refund, and the contractor's bond is returned");
+      wallet.refund(c.escrow + "/bond");
+      this.close(c, false, false);
     } else if (t.state == "failed" && c !== null && c.state == "locked") {
       log.warn("contract " + c.escrow + " failed: refund, and the contractor's bond is kept");
       this.close(c, false, true);

@@ -11,6 +11,7 @@ export { state } from "./state";
 export { random } from "./random";
 export { CborReader, CborWriter, CborType } from "./cbor";
 export { TaskManager, Contractor, Bid, newId } from "./tasks";
+export { AwardDesk, Offer, goesBefore } from "./conflicts";
 export { Reputation, BidderRecord } from "./reputation";
 export { geo } from "./geo";
 export { Presence, PeerState, PresenceEvent, publishBytes, textList } from "./presence";

@@ -38,6 +38,11 @@ export class TaskManager {
   reputation: Reputation | null = null;
   /** >= 0: only priced bids up to this are kept (the manager's budget, assembly/sdk/economy.ts) */
   maxPrice: f64 = -1;
+  /** what the site policy gives this manager (the kernel refuses a call or award that claims otherwise); contractors rank competing awards by it */
+  priority: i32 = 0;
+  preempt: bool = false;
+  /** the last failure was the contractor dropping this task for a higher-priority one (its bond is owed back) */
+  preempted: bool = false;
 
   constructor(public id: string, public capability: string, public spec: Body, public bidWindowMs: i32, public timerBase: i32) {}
 
@@ -47,7 +52,8 @@ export class TaskManager {
     this.bids = [];
     this.contractor = "";
     this.state = "bidding";
-    bus.publish("cnet/cfp", bus.body().str("kind", "cnet.cfp").str("task", this.id).int("round", this.round).str("capability", this.capability).map("spec", this.spec).f64("bidUntil", clock.now() + <f64>this.bidWindowMs), 1);
+    this.preempted = false;
+    bus.publish("cnet/cfp", this.standing(bus.body().str("kind", "cnet.cfp").str("task", this.id).int("round", this.round).str("capability", this.capability).map("spec", this.spec).f64("bidUntil", clock.now() + <f64>this.bidWindowMs)), 1);
     clock.after(this.bidWindowMs, this.timerBase);
     clock.after(deadlineMs, this.timerBase + 1);
   }
@@ -71,7 +77,9 @@ export class TaskManager {
       this.result = b.map("result");
     } else if (kind == "cnet.failed" && b.str("from") == this.contractor) {
       this.refused.push(this.contractor);
-      this.evidence("failed");
+      // taken off by a higher-priority task: the site's rule, not the contractor's failing
+      this.preempted = b.str("reason").startsWith("preempted by ");
+      if (!this.preempted) this.evidence("failed");
       this.state = "failed";
     } else return kind == "cnet.accept" || kind == "cnet.progress";
     return true;
@@ -110,6 +118,13 @@ export class TaskManager {
     return rep === null ? bid.cost : bid.cost / rep.score(bid.bidder);
   }
 
+  /** The priority fields of a call or an award; none when the manager has the default (0, no preemption). */
+  private standing(body: Body): Body {
+    if (this.priority != 0) body.int("priority", this.priority);
+    if (this.preempt) body.bool("preempt", true);
+    return body;
+  }
+
   private evidence(outcome: string): void {
     const rep = this.reputation;
     if (rep !== null && this.contractor.length > 0) rep.report(this.id, this.contractor, outcome);
@@ -137,7 +152,7 @@ export class TaskManager {
     const award = bus.body().str("kind", "cnet.award").str("task", this.id).int("round", this.round).str("to", best.bidder).f64("cost", best.cost);
     // the timeline shows why this bid won: its score and how many bids reputation kept out
     if (rep !== null) award.f64("reputation", rep.score(best.bidder)).int("passedOver", passedOver);
-    bus.publish("cnet/award", award, 1);
+    bus.publish("cnet/award", this.standing(award), 1);
   }
 }
 
@@ -171,6 +186,12 @@ export class Contractor {
     this.offered = b.str("task");
     this.offeredRound = <i32>b.int("round");
     return b;
+  }
+
+  /** Makes an award offered earlier the one accept() or refuse() answers (a contractor weighing several, assembly/sdk/conflicts.ts). */
+  choose(task: string, round: i32): void {
+    this.offered = task;
+    this.offeredRound = round;
   }
 
   /** Takes the last award: it becomes the job progress/done/failed report on. */

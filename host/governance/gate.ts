@@ -3,11 +3,12 @@
 // DENIED), counted by reason and traced; the bus never sees it.
 import { topicMatches, type ActuateCheck, type PublishCheck, type PublishGate } from "../kernel/index.ts";
 import type { DataClass, SitePolicy } from "./policy.ts";
+import { carriesTaskPriority, checkTaskClaim, taskRuleOf } from "./task-priority.ts";
 
 const RANK: Record<DataClass, number> = { public: 0, derived: 1, raw: 2 };
 
 export class PolicyGate implements PublishGate {
-  /** refusals by reason: "egress:raw", "rate:<topic filter>" */
+  /** refusals by reason: "egress:raw", "rate:<topic filter>", "task:priority" */
   readonly refused: Record<string, number> = {};
   checks = 0;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -44,6 +45,10 @@ export class PolicyGate implements PublishGate {
       this.buckets.set(key, b);
       if (b.tokens < 1) return this.refuse(`rate:${r.topic}`, `site policy: more than ${r.perSecond}/s on "${r.topic}" (burst ${r.burst})`);
       b.tokens -= 1;
+    }
+    if (p.body && carriesTaskPriority(p.topic)) {
+      const lie = checkTaskClaim(taskRuleOf(this.policy, p.device, p.agent), p.body, p.topic);
+      if (lie !== undefined) return this.refuse("task:priority", `site policy: ${p.agent}'s ${p.topic} ${lie} (${this.policy.file})`);
     }
     return undefined;
   }

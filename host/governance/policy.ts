@@ -14,6 +14,9 @@
 //   localOnly: [features/#]   # topics that never leave the device (its own agents only)
 //   updates:                # who may update which agents over the air, and what may change
 //     - { agents: [drone-inspector], publishers: ["<64 hex>"], newCapabilities: [model:ad], newTopics: none }
+//   tasks:                  # contract-net managers: the priority their calls carry, and whether they may preempt
+//     drone-inspector: { priority: 10, preempt: true }
+//     ops-2/inspection-rounds: { priority: 1 }
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 
@@ -50,6 +53,12 @@ export interface UpdateRule {
   newTopics: string[] | "none" | "any";
 }
 
+/** A contract-net manager's standing on the site: what priority its calls and awards carry, and whether they may take a contractor off a lower-priority job. */
+export interface TaskRule {
+  priority: number;
+  preempt: boolean;
+}
+
 export interface SitePolicy {
   file: string;
   site?: string;
@@ -63,6 +72,8 @@ export interface SitePolicy {
   /** topic filters whose messages stay on the publishing device */
   localOnly: string[];
   updates: UpdateRule[];
+  /** "device/agent" or "agent" -> its task rule; a manager not named has priority 0 and may not preempt */
+  tasks: Map<string, TaskRule>;
 }
 
 export class PolicyError extends Error {
@@ -76,7 +87,9 @@ export class PolicyError extends Error {
   }
 }
 
-const FIELDS = ["site", "dataClasses", "topics", "egress", "rateLimits", "actuators", "localOnly", "updates"];
+const FIELDS = ["site", "dataClasses", "topics", "egress", "rateLimits", "actuators", "localOnly", "updates", "tasks"];
+
+const TASK_KEY = /^([a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
 
 const TOPIC_FILTER = /^[A-Za-z0-9_.+-]+(\/([A-Za-z0-9_.+-]+|#))*$|^#$/;
 
@@ -171,7 +184,20 @@ export function parsePolicy(text: string, file: string): SitePolicy {
       newTopics: grants("newTopics"),
     };
   });
-  return { file, ...(typeof o.site === "string" ? { site: o.site } : {}), dataClasses, topics, egress, rateLimits, actuators, localOnly, updates };
+  const tasks = new Map<string, TaskRule>();
+  for (const [who, r] of map("tasks")) {
+    const p = ["tasks", who];
+    if (!TASK_KEY.test(who)) fail(p, `a task rule is keyed by an agent name or device/agent (got ${JSON.stringify(who)})`);
+    if (typeof r !== "object" || r === null || Array.isArray(r)) fail(p, "a task rule is { priority, preempt }");
+    const x = r as Record<string, unknown>;
+    for (const k of Object.keys(x)) if (!["priority", "preempt"].includes(k)) fail([...p, k], `unknown field "${k}" (allowed: priority, preempt)`);
+    // integers: the SDK carries the priority as a CBOR integer, and a comparison of two must not depend on rounding
+    if (!Number.isInteger(x.priority) || (x.priority as number) < 0 || (x.priority as number) > 1000) fail([...p, "priority"], `priority is an integer from 0 to 1000 (got ${JSON.stringify(x.priority)})`);
+    const preempt = x.preempt ?? false;
+    if (typeof preempt !== "boolean") fail([...p, "preempt"], `preempt is true or false (got ${JSON.stringify(preempt)})`);
+    tasks.set(who, { priority: x.priority as number, preempt: preempt as boolean });
+  }
+  return { file, ...(typeof o.site === "string" ? { site: o.site } : {}), dataClasses, topics, egress, rateLimits, actuators, localOnly, updates, tasks };
 }
 
 export function loadPolicy(file: string): SitePolicy {

@@ -320,7 +320,7 @@ export class RunningAgent implements AgentContext {
     if (body.length > MAX_MESSAGE_BYTES) return AbiError.NO_SPACE;
     const gate = this.dev.gate;
     if (gate) {
-      const why = gate.checkPublish({ device: this.dev.id, agent: this.agent, topic, bytes: body.length, sensors: this.sensorAliases, now: this.dev.clock.now() });
+      const why = gate.checkPublish({ device: this.dev.id, agent: this.agent, topic, bytes: body.length, sensors: this.sensorAliases, now: this.dev.clock.now(), body });
       if (why !== undefined) return this.refuse(why);
     }
     this.metrics.published++;

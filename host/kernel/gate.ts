@@ -9,6 +9,8 @@ export interface PublishCheck {
   /** the sensor aliases the agent's manifest grants (where its data can come from) */
   sensors: readonly string[];
   now: number;
+  /** the CBOR body, for checks that read what a message claims (a manager's task priority) */
+  body?: Uint8Array;
 }
 
 export interface ActuateCheck {
