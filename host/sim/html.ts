@@ -218,7 +218,17 @@ function taskProse(t: TaskStory, all: boolean): string {
   const bids = (told.map((b) => `${escapeHtml(b.device)} bid cost ${round(b.cost)}, ETA ${formatMs(b.eta)}`).join("; ") || "no bids") + (more > 0 ? `; and ${more} more bids` : "");
   return `<li><b>${escapeHtml(t.task)}</b> (${escapeHtml(t.capability)}) announced by ${escapeHtml(t.manager)} at ${formatMs(t.announcedAt)}, ${t.rounds} round(s). Bids: ${bids}. ${
     t.contractorDevice ? `Awarded to <b>${escapeHtml(t.contractorDevice)}</b> at ${formatMs(t.awardedAt!)}.` : "Not awarded."
-  } ${t.doneAt !== undefined ? `Done at ${formatMs(t.doneAt)}: ${escapeHtml(shortBody(t.result, 200))}.` : ""} ${t.confirmedAt !== undefined ? `Confirmed at ${formatMs(t.confirmedAt)}.` : ""}</li>`;
+  } ${conflictProse(t)}${t.doneAt !== undefined ? `Done at ${formatMs(t.doneAt)}: ${escapeHtml(shortBody(t.result, 200))}.` : ""} ${t.confirmedAt !== undefined ? `Confirmed at ${formatMs(t.confirmedAt)}.` : ""}</li>`;
+}
+
+/** The task's priority and what the site's priorities did to it: awards refused by their winner, contractors taken off it. */
+function conflictProse(t: TaskStory): string {
+  const parts = [
+    ...(t.priority !== 0 ? [`Priority ${t.priority}.`] : []),
+    ...t.refusals.map((x) => `Refused by ${escapeHtml(x.from)} at ${formatMs(x.at)} (round ${x.round}): ${escapeHtml(x.reason)}.`),
+    ...t.preemptions.map((x) => `<b>Preempted</b> on ${escapeHtml(x.from)} at ${formatMs(x.at)} (round ${x.round}): ${escapeHtml(x.reason)}.`),
+  ];
+  return parts.length ? parts.join(" ") + " " : "";
 }
 
 /** One line over all auctions of a big run: how many, bids per auction, time to award. */

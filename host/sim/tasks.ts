@@ -16,6 +16,12 @@ export interface TaskStory {
   result?: unknown;
   failedAt?: number;
   confirmedAt?: number;
+  /** the priority its calls carried (what the site policy gives its manager; 0 when none) */
+  priority: number;
+  /** awards turned down by their winner, with the reason (busy, or a higher-priority task offered at once) */
+  refusals: { at: number; round: number; from: string; reason: string }[];
+  /** times a contractor dropped this task for a higher-priority one */
+  preemptions: { at: number; round: number; from: string; reason: string }[];
 }
 
 type Body = Record<string, unknown>;
@@ -30,7 +36,7 @@ export function taskStories(trace: TraceEvent[]): TaskStory[] {
     if (kind === "cnet.cfp" && id) {
       const t = tasks.get(id);
       if (t) t.rounds++;
-      else tasks.set(id, { task: id, manager: e.device, capability: String(b.capability ?? ""), announcedAt: e.t, rounds: 1, bids: [] });
+      else tasks.set(id, { task: id, manager: e.device, capability: String(b.capability ?? ""), announcedAt: e.t, rounds: 1, bids: [], priority: Number(b.priority ?? 0), refusals: [], preemptions: [] });
       continue;
     }
     const t = id ? tasks.get(id) : undefined;
@@ -41,13 +47,18 @@ export function taskStories(trace: TraceEvent[]): TaskStory[] {
       const bid = t.bids.find((x) => x.bidder === t.contractor);
       if (bid) t.contractorDevice = bid.device;
     } else if (kind === "cnet.refuse" && t && b.from === t.contractor) {
+      t.refusals.push({ at: e.t, round: Number(b.round), from: e.device, reason: String(b.reason ?? "") });
       delete t.contractor;
       delete t.contractorDevice;
       delete t.awardedAt;
     } else if (kind === "cnet.done" && t) {
       t.doneAt = e.t;
       t.result = b.result;
-    } else if (kind === "cnet.failed" && t) t.failedAt = e.t;
+    } else if (kind === "cnet.failed" && t) {
+      t.failedAt = e.t;
+      const reason = String(b.reason ?? "");
+      if (reason.startsWith("preempted by ")) t.preemptions.push({ at: e.t, round: Number(b.round), from: e.device, reason });
+    }
     else if (e.data.topic === "event/confirmed" && t) t.confirmedAt = e.t;
   }
   return [...tasks.values()];
