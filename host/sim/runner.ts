@@ -161,7 +161,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
       }
     : logged;
   if (audit) {
-    if (sc.policy) audit.append({ kind: "policy", t: 0, text: `site policy ${sc.policy.file}: egress ${[...sc.policy.egress].join(", ")}; ${sc.policy.rateLimits.length} rate limit(s); ${sc.policy.actuators.size} actuator rule(s); local only: ${sc.policy.localOnly.join(", ") || "none"}; ${sc.policy.updates.length} update rule(s)` });
+    if (sc.policy) audit.append({ kind: "policy", t: 0, text: `site policy ${sc.policy.file}: egress ${[...sc.policy.egress].join(", ")}; ${sc.policy.rateLimits.length} rate limit(s); ${sc.policy.actuators.size} actuator rule(s); local only: ${sc.policy.localOnly.join(", ") || "none"}; ${sc.policy.updates.length} update rule(s); ${sc.policy.tasks.size} task rule(s)` });
   }
   const engine = opts.engine ?? new V8Engine();
   const started = performance.now();
