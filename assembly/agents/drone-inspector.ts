@@ -116,6 +116,9 @@ export class DroneInspector extends Agent {
     this.inspections++;
     const task = new TaskManager(newId("inspect"), "inspect", this.purse.terms(bus.body().str("asset", this.cfg.str("asset", "pump")).f64s("at", at)), 1500, TASK_TIMERS);
     task.reputation = this.rep;
+    // what the site policy gives this manager (docs/governance.md, "Task conflicts"): the kernel refuses any other claim
+    task.priority = <i32>this.cfg.int("priority");
+    task.preempt = this.cfg.bool("preempt");
     this.task = task;
     this.purse.cap(task);
     task.announce(<i32>this.cfg.int("deadlineMs", 120000));

@@ -35,6 +35,8 @@ export class MaterialHandler extends Agent {
         const item = msg.body.int("item");
         const spec = bus.body().int("item", item).f64s("from", msg.body.f64s("at")).f64s("to", this.cfg.f64s("qc"));
         const t = new TaskManager(newId("move"), "move", this.purse.terms(spec), 500, 10 + 3 * i);
+        t.priority = <i32>this.cfg.int("priority");
+        t.preempt = this.cfg.bool("preempt");
         this.tasks[i] = t;
         this.items[i] = item;
         this.purse.cap(t);
