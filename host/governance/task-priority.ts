@@ -6,6 +6,14 @@ import type { SitePolicy, TaskRule } from "./policy.ts";
 
 const NOBODY: TaskRule = { priority: 0, preempt: false };
 
+// the CBOR text-string heads of the two keys (major type 3, length in the low bits)
+const PRIORITY_KEY = Buffer.from([0x68, ...Buffer.from("priority")]);
+const PREEMPT_KEY = Buffer.from([0x67, ...Buffer.from("preempt")]);
+
+function mentions(body: Uint8Array, key: Buffer): boolean {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).indexOf(key) >= 0;
+}
+
 /** The rule for a manager: its device-qualified entry first, then its agent name, else priority 0 without preemption. */
 export function taskRuleOf(policy: SitePolicy, device: string, agent: string): TaskRule {
   return policy.tasks.get(`${device}/${agent}`) ?? policy.tasks.get(agent) ?? NOBODY;
@@ -22,6 +30,8 @@ export function carriesTaskPriority(topic: string): boolean {
  * message says, and a manager that under-states would be preempted where the site says not.
  */
 export function checkTaskClaim(rule: TaskRule, body: Uint8Array, topic: string): string | undefined {
+  // most calls claim nothing (priority 0): without either key in the bytes there is nothing to decode
+  if (rule.priority === 0 && !rule.preempt && !mentions(body, PRIORITY_KEY) && !mentions(body, PREEMPT_KEY)) return undefined;
   let m: unknown;
   try {
     m = cborDecode(body);
