@@ -147,6 +147,20 @@ describe("two managers, one quadruped", () => {
     expect(routine.doneAt).toBeDefined();
   }, 60_000);
 
+  it("between equal priorities offered at once, the call seen first wins", async () => {
+    const r = await run({
+      policy: [["{ priority: 5, preempt: true }", "{ priority: 1 }"]],
+      scenario: [["priority: 5, preempt: true", "priority: 1"], ["home: [5, 5], awardWindowMs: 0", "home: [5, 5], awardWindowMs: 1500"]],
+    });
+    const routine = byManager(r, "ops-2");
+    const urgent = byManager(r, "ops-1");
+    // ops-2 called at 2.0 s, ops-1 at 2.2 s: both priority 1, so ops-2's call came first
+    expect(routine.announcedAt).toBeLessThan(urgent.announcedAt);
+    expect(urgent.refusals).toEqual([{ at: expect.any(Number), round: 1, from: "quadruped-1", reason: `offered ${routine.task} of priority 1 at once (this one: 1)` }]);
+    expect(contractorOf(r, routine, 1)).toBe("quadruped-1");
+    expect(contractorOf(r, urgent, 1)).toBe("quadruped-2");
+  }, 60_000);
+
   it("a manager claiming a priority the policy does not give it is refused in the kernel, counted and traced", async () => {
     const r = await run({ scenario: [["bidWindowMs: 500, priority: 1,", "bidWindowMs: 500, priority: 9,"]] });
     expect(r.policy!.refused["task:priority"]).toBeGreaterThan(0);
