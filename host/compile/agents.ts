@@ -128,7 +128,8 @@ export async function buildAgents(opts: BuildOptions): Promise<BuiltAgent[]> {
     const srcTime = Math.max(sdkTime, await newest([src, manifestSrc]));
     const outTime = await stat(wasmPath).then((s) => s.mtimeMs, () => 0);
     const unmeteredPath = path.join(outDir, `${name}.unmetered.wasm`);
-    const needUnmetered = opts.unmetered && !(await stat(unmeteredPath).then(() => true, () => false));
+    // by its own time: a build without --unmetered leaves an older unmetered module behind
+    const needUnmetered = opts.unmetered && (await stat(unmeteredPath).then((s) => s.mtimeMs, () => 0)) <= srcTime;
     if (!opts.force && outTime > srcTime && !needUnmetered) {
       const wasm = new Uint8Array(await readFile(wasmPath));
       built.push({ name, wasmPath, manifestPath, bytes: wasm.length, metering: { functions: 0, loops: 0, bytesBefore: 0, bytesAfter: wasm.length }, upToDate: true });

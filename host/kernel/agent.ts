@@ -9,6 +9,7 @@ import { linkImports } from "./linker.ts";
 import type { LoadedModule } from "./loader.ts";
 import { grantsNamed, topicMatches, type Manifest } from "./manifest.ts";
 import { AgentMemory } from "./memory.ts";
+import { messagePayload } from "./message-payload.ts";
 import type { DeviceServices } from "./services.ts";
 import { Supervisor } from "./supervisor.ts";
 
@@ -342,22 +343,15 @@ export class RunningAgent implements AgentContext {
   }
 
   private deliver(topic: string, body: Uint8Array, from: string): void {
-    try {
-      cborDecode(body);
-    } catch (e) {
+    const m = messagePayload(topic, body);
+    if ("malformed" in m) {
       this.metrics.dropped++;
-      this.dev.trace({ type: "dropped", agent: this.agent, text: `malformed message from ${from} on ${topic} dropped: ${(e as Error).message}` });
+      this.dev.trace({ type: "dropped", agent: this.agent, text: `malformed message from ${from} on ${topic} dropped: ${m.malformed}` });
       return;
     }
-    const t = new TextEncoder().encode(topic);
-    if (t.length > 0xffff) return;
-    const payload = new Uint8Array(2 + t.length + body.length);
-    payload[0] = t.length & 0xff;
-    payload[1] = t.length >> 8;
-    payload.set(t, 2);
-    payload.set(body, 2 + t.length);
+    if ("tooLong" in m) return;
     this.metrics.received++;
-    this.dispatch(EventKind.MESSAGE, payload);
+    this.dispatch(EventKind.MESSAGE, m.payload);
   }
 
   stateGet(key: string): Uint8Array | undefined {

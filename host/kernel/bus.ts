@@ -44,17 +44,20 @@ export class LocalBus implements BusPort {
 
   publish(msg: BusMessage): void {
     this.published++;
+    // the subscribers as of the publish, all reached by one clock event (in subscription order):
+    // a cfp to ten thousand bidders is one entry in the clock's heap, not ten thousand
+    const targets: Subscription[] = [];
     const exact = this.exact.get(msg.topic);
-    if (exact) for (const s of exact) this.deliverLater(s, msg);
-    for (const s of this.wild) if (topicMatches(s.filter, msg.topic)) this.deliverLater(s, msg);
-  }
-
-  private deliverLater(s: Subscription, msg: BusMessage): void {
+    if (exact) for (const s of exact) targets.push(s);
+    for (const s of this.wild) if (topicMatches(s.filter, msg.topic)) targets.push(s);
+    if (targets.length === 0) return;
     this.clock.after(
       this.latencyMs,
       () => {
-        this.delivered++;
-        s.deliver(msg);
+        for (const s of targets) {
+          this.delivered++;
+          s.deliver(msg);
+        }
       },
       Priority.NET,
     );

@@ -61,6 +61,27 @@ describe("supervision", () => {
     expect(echo.status).toBe("running");
   });
 
+  it("one malformed publish heard by three agents is dropped by each; a good one reaches each, in one clock event", () => {
+    const w = world();
+    const echoes = ["d1", "d2", "d3"].map((id) => install(w.device(id, "esp32-devkitc", { sensors: ["accel0"], actuators: ["arm0"] }), "echo"));
+    const bad = new Uint8Array([0xbf, 0x61]);
+    w.bus.publish({ topic: "colony/test/test/in", from: "evil", body: bad, qos: 0 });
+    w.clock.runUntil(100);
+    expect(echoes.map((e) => e.metrics.dropped)).toEqual([1, 1, 1]);
+    expect(w.log.events.filter((e) => e.type === "dropped" && e.text === "malformed message from evil on test/in dropped: Unexpected end of CBOR data").map((e) => e.device)).toEqual(["d1", "d2", "d3"]);
+    // the same body under another topic is checked again (and is as malformed)
+    w.bus.publish({ topic: "colony/test/test/in/x", from: "evil", body: bad, qos: 0 });
+    w.clock.runUntil(200);
+    expect(echoes.map((e) => e.metrics.dropped)).toEqual([2, 2, 2]);
+    const before = w.clock.eventsRun;
+    w.bus.publish({ topic: "colony/test/test/in", from: "good", body: new Uint8Array([0xa1, 0x61, 0x6b, 0x01]), qos: 0 });
+    w.clock.runUntil(300);
+    expect(echoes.map((e) => e.metrics.received)).toEqual([1, 1, 1]);
+    expect(echoes.every((e) => e.status === "running")).toBe(true);
+    // one clock event delivered the publish to all three
+    expect(w.clock.eventsRun - before).toBe(1);
+  });
+
   it("a pointer out of bounds from a host call traps only the caller", () => {
     const w = world();
     const d = w.device("d1");

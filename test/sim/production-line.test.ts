@@ -35,7 +35,7 @@ describe("production line", () => {
 
   it("is deterministic", async () => {
     const sc = loadScenario("scenarios/production-line.yaml");
-    const strip = (s: ReturnType<typeof summaryJson>) => ({ ...s, wallMs: 0 });
+    const strip = (s: ReturnType<typeof summaryJson>) => ({ ...s, wallMs: 0, setupMs: 0 });
     const a = strip(summaryJson(await runScenario(sc, { durationMs: 30_000 })));
     const b = strip(summaryJson(await runScenario(sc, { durationMs: 30_000 })));
     expect(b).toEqual(a);

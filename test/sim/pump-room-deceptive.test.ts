@@ -1,24 +1,17 @@
 // The pump room with a liar: with reputation off the deceptive quadruped wins most inspections
 // (it bids lowest); with reputation on its first contradicted report bars it, honest ones win.
 import { describe, expect, it } from "vitest";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadScenario, runScenario, type Scenario } from "../../host/sim/index.ts";
+import { readFileSync } from "node:fs";
+import { parseScenario, runScenario, type Scenario } from "../../host/sim/index.ts";
 import { awardsByDevice } from "../../host/sim/tasks.ts";
 
 const FILE = "scenarios/pump-room-deceptive.yaml";
 
-/** The scenario as shipped (reputation on) or with the drone's `reputation: false` (a copy beside it, for its relative paths). */
+/** The scenario as shipped (reputation on) or with the drone's `reputation: false`. */
 function scenario(on: boolean): Scenario {
-  if (on) return loadScenario(FILE);
   const text = readFileSync(FILE, "utf8");
   if (!text.includes("\n          reputation: true\n")) throw new Error(`${FILE} no longer sets reputation: true`);
-  const copy = `scenarios/.pump-room-deceptive-off-${process.pid}.yaml`;
-  writeFileSync(copy, text.replace("\n          reputation: true\n", "\n          reputation: false\n"));
-  try {
-    return loadScenario(copy);
-  } finally {
-    rmSync(copy);
-  }
+  return parseScenario(on ? text : text.replace("\n          reputation: true\n", "\n          reputation: false\n"), FILE);
 }
 
 describe("pump room with a deceptive quadruped", () => {
