@@ -80,6 +80,8 @@ export function validateManifest(raw: unknown, source = "manifest"): Manifest {
     else for (const t of v) {
       if (!TOPIC.test(t) && !(field === "subscribe" && (t === "#" || t.startsWith("+")))) problems.push(`${field}: "${t}" is not a valid relative topic`);
       else if (field === "publish" && /[#+]/.test(t)) problems.push(`publish: "${t}" may not contain wildcards`);
+      // the site ledger's own topics: an agent pays through the wallet capability, never by posting there
+      else if (field === "publish" && (t === "ledger" || t.startsWith("ledger/"))) problems.push(`publish: "${t}" is the site ledger's topic; an agent pays through the "wallet" capability`);
       else checkFilter(t, field, problems);
     }
   }

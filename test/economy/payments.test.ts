@@ -168,6 +168,13 @@ describe("payments when things go wrong", () => {
 });
 
 describe("the wallet capability", () => {
+  it("is the only way to the ledger: a manifest publishing on ledger/ topics is refused", () => {
+    const m = { name: "forger", version: "1.0.0", abi: 1, capabilities: ["bus"], publish: ["ledger/tx"], resources: { memoryPages: 1, fuelPerEvent: 10 } };
+    expect(() => parseManifest(JSON.stringify(m), "forger.json")).toThrow(/publish: "ledger\/tx" is the site ledger's topic; an agent pays through the "wallet" capability/);
+    expect(() => parseManifest(JSON.stringify({ ...m, publish: ["ledger/ack/quadruped-3"] }), "forger.json")).toThrow(/site ledger's topic/);
+    expect(parseManifest(JSON.stringify({ ...m, publish: ["ledgers/notes"] }), "forger.json").publish).toEqual(["ledgers/notes"]);
+  });
+
   it("is refused at load time without the capability, naming it", () => {
     const wasm = readFileSync(path.join(ROOT, "build/agents/quadruped.wasm"));
     const m = JSON.parse(readFileSync(path.join(ROOT, "assembly/agents/quadruped.json"), "utf8")) as { capabilities: string[] };
