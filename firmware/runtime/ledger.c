@@ -150,7 +150,7 @@ static int integer(rd_t *r, int64_t *x) {
 
 static void drop(const char *why, const uint8_t *detail, uint32_t dn) {
   ignored++;
-  colony_printf("ledger: answer ignored: %s%.*s\n", why, (int)dn, (const char *)detail);
+  colony_printf("ledger: answer ignored (%u since boot): %s%.*s\n", (unsigned)ignored, why, (int)dn, (const char *)detail);
 }
 
 typedef struct {
