@@ -59,6 +59,11 @@ static void keep(uint32_t handle, int8_t status) {
   kept_status[handle % COLONY_LEDGER_KEPT] = status;
 }
 
+/* an answer for a handle still kept (a newer handle may have taken its place while it waited) */
+static void answered(uint32_t handle, int8_t status) {
+  if (kept_handle[handle % COLONY_LEDGER_KEPT] == handle) kept_status[handle % COLONY_LEDGER_KEPT] = status;
+}
+
 int32_t colony_ledger_status(uint32_t handle) {
   if (handle == 0 || kept_handle[handle % COLONY_LEDGER_KEPT] != handle) return COLONY_ENOTFOUND;
   return kept_status[handle % COLONY_LEDGER_KEPT];
@@ -109,7 +114,7 @@ void colony_ledger_poll(void) {
     if (!w->used) continue;
     if (now >= w->deadline) {
       w->used = 0;
-      keep(w->handle, COLONY_EREFUSED);
+      answered(w->handle, COLONY_EREFUSED);
       colony_printf("wallet %s refused nonce %u: timeout: no settlement within %u ms; it may still settle\n", agent_name(w), (unsigned)w->handle, COLONY_LEDGER_TIMEOUT_MS);
     } else if (now >= w->next) {
       w->next = now + COLONY_LEDGER_RETRY_MS;
@@ -224,13 +229,13 @@ void colony_ledger_answer(const uint8_t *env, uint32_t n) {
     w->used = 0;
     uint32_t ms = (uint32_t)(colony_now() - w->sent_at);
     if (settled) {
-      keep(w->handle, COLONY_WALLET_SETTLED);
+      answered(w->handle, COLONY_WALLET_SETTLED);
       balance = (double)a.balance;
       have_balance = 1;
       colony_printf("wallet %s settled nonce %u height %L balance %s%L after %u ms\n", agent_name(w), (unsigned)w->handle, (uint64_t)a.height, a.balance < 0 ? "-" : "",
                     (uint64_t)(a.balance < 0 ? -a.balance : a.balance), (unsigned)ms);
     } else {
-      keep(w->handle, COLONY_EREFUSED);
+      answered(w->handle, COLONY_EREFUSED);
       colony_printf("wallet %s refused nonce %u: %.*s: %.*s (after %u ms)\n", agent_name(w), (unsigned)w->handle, (int)a.reason_n, (const char *)a.reason, (int)a.message_n,
                     (const char *)a.message, (unsigned)ms);
     }
