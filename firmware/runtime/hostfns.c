@@ -258,12 +258,12 @@ int32_t colony_wallet_tx(colony_agent_t *a, int32_t kind, uint32_t tp, uint32_t 
   int32_t n = colony_wallet_wire(wire, sizeof wire, KINDS[kind], colony_config.device_id, settle ? (const uint8_t *)verdict : to, settle ? (uint32_t)strlen(verdict) : tn,
                                  settle ? 0 : (uint64_t)amount, wallet_nonce + 1, ref, rn, kind == 3 ? arb : (const uint8_t *)"", kind == 3 ? an : 0, e->seed, e->pub);
   if (n < 0) return n;
-  wallet_nonce++;
-  colony_printf("wallet %s %s nonce %u ", a->spec->name, KINDS[kind], (unsigned)wallet_nonce);
+  colony_printf("wallet %s %s nonce %u ", a->spec->name, KINDS[kind], (unsigned)(wallet_nonce + 1));
   colony_hex(wire, (uint32_t)n);
   colony_printf("\n");
-  colony_ledger_submit(a->index, (uint32_t)wallet_nonce, wire, (uint32_t)n);
-  return (int32_t)wallet_nonce;
+  int32_t r = colony_ledger_submit(a->index, (uint32_t)(wallet_nonce + 1), wire, (uint32_t)n);
+  if (r < 0) return r; /* not taken: the nonce stays unused */
+  return (int32_t)++wallet_nonce;
 }
 
 int32_t colony_wallet_status(colony_agent_t *a, int32_t handle) {
