@@ -6,6 +6,7 @@
 #include "../engines/engine.h"
 #include "link.h"
 #include "envelope.h"
+#include "ledger.h"
 
 #define MAX_SAMPLES 4096
 #define MAX_LINE 1024
@@ -219,8 +220,9 @@ void colony_random_fill(colony_agent_t *a, uint32_t p, uint32_t n) {
 }
 
 /* The wallet: the device's seed is the envelope's (given at build time), never copied into
- * an agent's memory. A transaction is signed here and published on ledger/tx for the site
- * ledger; settlements are not read back on the firmware yet, so a handle stays pending. */
+ * an agent's memory. A transaction is signed here and handed to the ledger client (ledger.c),
+ * which sends it as this device's ledger.tx envelope and takes the leader's answer; the
+ * handle is the transaction's nonce. */
 static uint64_t wallet_nonce;
 
 static const colony_envelope_t *wallet_keys(void) {
@@ -250,25 +252,29 @@ int32_t colony_wallet_tx(colony_agent_t *a, int32_t kind, uint32_t tp, uint32_t 
   if (!settle && (amount < 1 || amount > 9007199254740991.0 || amount != (double)(uint64_t)amount)) return COLONY_EINVALID;
   if (settle && rn == 0) return COLONY_EINVALID;
   if (kind == 3 && (rn == 0 || an == 0)) return COLONY_EINVALID;
+  if (!colony_ledger_room()) return COLONY_ENOSPACE; /* before the nonce is used: the agent may ask again */
   static uint8_t wire[512];
   const char *verdict = kind == 4 ? "release" : "refund";
   int32_t n = colony_wallet_wire(wire, sizeof wire, KINDS[kind], colony_config.device_id, settle ? (const uint8_t *)verdict : to, settle ? (uint32_t)strlen(verdict) : tn,
                                  settle ? 0 : (uint64_t)amount, wallet_nonce + 1, ref, rn, kind == 3 ? arb : (const uint8_t *)"", kind == 3 ? an : 0, e->seed, e->pub);
   if (n < 0) return n;
-  wallet_nonce++;
-  colony_printf("wallet %s %s nonce %u ", a->spec->name, KINDS[kind], (unsigned)wallet_nonce);
+  colony_printf("wallet %s %s nonce %u ", a->spec->name, KINDS[kind], (unsigned)(wallet_nonce + 1));
   colony_hex(wire, (uint32_t)n);
   colony_printf("\n");
-  colony_link_publish(a, "ledger/tx", 9, wire, (uint32_t)n, 1);
-  return (int32_t)wallet_nonce;
+  int32_t r = colony_ledger_submit(a->index, (uint32_t)(wallet_nonce + 1), wire, (uint32_t)n);
+  if (r < 0) return r; /* not taken: the nonce stays unused */
+  return (int32_t)++wallet_nonce;
 }
 
 int32_t colony_wallet_status(colony_agent_t *a, int32_t handle) {
   (void)a;
-  return handle >= 1 && (uint64_t)handle <= wallet_nonce ? 0 : COLONY_ENOTFOUND;
+  return handle >= 1 ? colony_ledger_status((uint32_t)handle) : COLONY_ENOTFOUND;
 }
 
+/* The device knows its own balance (what the last settled answer carried), not others' */
 double colony_wallet_balance(colony_agent_t *a, uint32_t ap, uint32_t an) {
-  (void)mem(a, ap, an, "wallet_balance account: out-of-bounds memory access");
-  return __builtin_nan("");
+  const uint8_t *acct = mem(a, ap, an, "wallet_balance account: out-of-bounds memory access");
+  if (!acct || !wallet_keys()) return __builtin_nan("");
+  int own = an == 0 || (an == strlen(colony_config.device_id) && memcmp(acct, colony_config.device_id, an) == 0);
+  return own ? colony_ledger_balance() : __builtin_nan("");
 }

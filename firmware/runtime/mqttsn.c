@@ -4,6 +4,7 @@
  * (bounded), so it needs no thread. Clause numbers cite the v1.2 spec. */
 #include <string.h>
 #include "coord.h"
+#include "ledger.h"
 #include "envelope.h"
 #include "link.h"
 #include "port.h"
@@ -13,6 +14,9 @@
 #pragma weak colony_coord_device_topic
 #pragma weak colony_coord_seal
 #pragma weak colony_coord_open
+/* ledger.c likewise */
+#pragma weak colony_ledger_start
+#pragma weak colony_ledger_answer
 
 #define T_CONNECT 0x04
 #define T_CONNACK 0x05
@@ -96,6 +100,8 @@ static void received(const char *topic, uint32_t tn, const uint8_t *p, uint32_t 
   uint32_t dn;
   char why[160];
   if (!e) { colony_bus_enqueue(-1, topic, tn, p, n); return; }
+  /* the ledger's answers to this device are the ledger client's, never the agents' */
+  if (colony_ledger_answer && tn > 11 && memcmp(topic, "ledger/ack/", 11) == 0) { colony_ledger_answer(p, n); return; }
   int32_t r = colony_coord_open && colony_coord_topic(topic, tn) ? colony_coord_open(e, topic, tn, p, n, &data, &dn, why, sizeof why)
                                                                    : e->open(e, p, n, &data, &dn, why, sizeof why);
   if (r == 0) colony_bus_enqueue(-1, topic, tn, data, dn);
@@ -215,6 +221,7 @@ void colony_link_start(void) {
     const colony_agent_spec_t *s = colony_config.agents[i].spec;
     for (int t = 0; t < s->n_publish; t++) register_topic(s->publish[t], (uint32_t)strlen(s->publish[t]));
   }
+  if (colony_ledger_start) colony_ledger_start();
 }
 
 void colony_link_poll(void) {

@@ -5,6 +5,7 @@
  * order they were armed, as host/kernel/scheduler.ts orders them. */
 #include <string.h>
 #include "colony.h"
+#include "ledger.h"
 #include "port.h"
 #include "link.h"
 #include "../engines/engine.h"
@@ -113,6 +114,7 @@ int colony_main(void) {
   for (;;) {
     if (colony_config.max_events && events_total >= colony_config.max_events) break;
     if (colony_config.link) { colony_link_poll(); colony_ota_poll(); }
+    colony_ledger_poll(); /* retries and timeouts of wallet transactions */
     if (colony_bus_deliver_one()) continue;
     next_t n = next_due();
     if (n.kind == NEXT_NONE) {

@@ -14,6 +14,8 @@ export interface QemuOptions {
   icount?: boolean;
   /** each console line as it arrives */
   onLine?: (line: string) => void;
+  /** stops QEMU before the timeout (a test that has seen what it waited for) */
+  signal?: AbortSignal;
 }
 
 export interface QemuResult {
@@ -46,6 +48,8 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     // QEMU must not outlive us (a closed pipe or Ctrl-C ends the CLI first)
     const orphan = () => child.kill("SIGKILL");
     process.once("exit", orphan);
+    if (o.signal?.aborted) child.kill("SIGKILL");
+    o.signal?.addEventListener("abort", orphan, { once: true });
     child.stdout.on("data", (d: Buffer) => {
       const s = d.toString("utf8");
       stdout += s;
@@ -64,6 +68,7 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     child.on("close", (code) => {
       clearTimeout(timer);
       process.off("exit", orphan);
+      o.signal?.removeEventListener("abort", orphan);
       resolve({ code: timedOut ? null : code, timedOut, stdout, stderr });
     });
   });
