@@ -220,11 +220,9 @@ void colony_random_fill(colony_agent_t *a, uint32_t p, uint32_t n) {
 }
 
 /* The wallet: the device's seed is the envelope's (given at build time), never copied into
- * an agent's memory. A transaction is signed here and handed to the ledger client (ledger.c),
- * which sends it as this device's ledger.tx envelope and takes the leader's answer; the
- * handle is the transaction's nonce. */
-static uint64_t wallet_nonce;
-
+ * an agent's memory. The ledger client (ledger.c) signs a transaction once it knows the
+ * device's next nonce and sends it as this device's ledger.tx envelope; the agent gets the
+ * client's handle. */
 static const colony_envelope_t *wallet_keys(void) {
   const colony_envelope_t *e = colony_config.envelope;
   return e && e->seed && e->pub ? e : NULL;
@@ -245,25 +243,16 @@ int32_t colony_wallet_tx(colony_agent_t *a, int32_t kind, uint32_t tp, uint32_t 
   const uint8_t *ref = to ? mem(a, rp, rn, "wallet_tx ref: out-of-bounds memory access") : NULL;
   const uint8_t *arb = ref ? mem(a, ap, an, "wallet_tx arbiter: out-of-bounds memory access") : NULL;
   if (!arb) return 0;
-  const colony_envelope_t *e = wallet_keys();
-  if (!e) return COLONY_ENOTFOUND;
-  if (kind < 1 || kind > 5 || tn > 64 || rn > 64 || an > 64) return COLONY_EINVALID;
+  if (!wallet_keys()) return COLONY_ENOTFOUND;
+  if (kind < 1 || kind > 5 || tn > COLONY_LEDGER_FIELD_MAX || rn > COLONY_LEDGER_FIELD_MAX || an > COLONY_LEDGER_FIELD_MAX) return COLONY_EINVALID;
   int settle = kind >= 4;
   if (!settle && (amount < 1 || amount > 9007199254740991.0 || amount != (double)(uint64_t)amount)) return COLONY_EINVALID;
   if (settle && rn == 0) return COLONY_EINVALID;
   if (kind == 3 && (rn == 0 || an == 0)) return COLONY_EINVALID;
-  if (!colony_ledger_room()) return COLONY_ENOSPACE; /* before the nonce is used: the agent may ask again */
-  static uint8_t wire[512];
   const char *verdict = kind == 4 ? "release" : "refund";
-  int32_t n = colony_wallet_wire(wire, sizeof wire, KINDS[kind], colony_config.device_id, settle ? (const uint8_t *)verdict : to, settle ? (uint32_t)strlen(verdict) : tn,
-                                 settle ? 0 : (uint64_t)amount, wallet_nonce + 1, ref, rn, kind == 3 ? arb : (const uint8_t *)"", kind == 3 ? an : 0, e->seed, e->pub);
-  if (n < 0) return n;
-  colony_printf("wallet %s %s nonce %u ", a->spec->name, KINDS[kind], (unsigned)(wallet_nonce + 1));
-  colony_hex(wire, (uint32_t)n);
-  colony_printf("\n");
-  int32_t r = colony_ledger_submit(a->index, (uint32_t)(wallet_nonce + 1), wire, (uint32_t)n);
-  if (r < 0) return r; /* not taken: the nonce stays unused */
-  return (int32_t)++wallet_nonce;
+  /* a full table is COLONY_ENOSPACE before anything is signed: the agent may ask again */
+  return colony_ledger_submit(a->index, KINDS[kind], settle ? (const uint8_t *)verdict : to, settle ? (uint32_t)strlen(verdict) : tn, settle ? 0 : (uint64_t)amount, ref, rn,
+                              kind == 3 ? arb : (const uint8_t *)"", kind == 3 ? an : 0);
 }
 
 int32_t colony_wallet_status(colony_agent_t *a, int32_t handle) {

@@ -4,11 +4,17 @@
 #include "ledger.h"
 #include "envelope.h"
 #include "link.h"
+#include "../crypto/crypto.h"
 
 typedef struct {
-  uint8_t used;
+  uint8_t used, is_signed;
   int8_t agent;
   uint32_t handle;
+  /* what to sign, kept until the nonce is known */
+  const char *kind;
+  uint8_t to[COLONY_LEDGER_FIELD_MAX], ref[COLONY_LEDGER_FIELD_MAX], arb[COLONY_LEDGER_FIELD_MAX];
+  uint8_t tn, rn, an;
+  uint64_t amount, nonce;
   uint16_t n;
   uint8_t wire[COLONY_LEDGER_WIRE_MAX]; /* [body, sig]: the signature is its last 64 bytes */
   uint64_t sent_at, next, deadline;
@@ -18,12 +24,19 @@ static waiting_t waiting[COLONY_LEDGER_WAITING];
 /* handle h's answer is kept in slot h % KEPT while kept_handle says it is h's */
 static uint32_t kept_handle[COLONY_LEDGER_KEPT];
 static int8_t kept_status[COLONY_LEDGER_KEPT];
+static uint32_t last_handle;
 static double balance = __builtin_nan("");
 static uint8_t have_balance;
 static uint32_t ignored;
+/* the nonce question: asked once the link is up, until the leader answers */
+static uint8_t asking, synced;
+static uint8_t challenge[COLONY_LEDGER_CHALLENGE];
+static uint64_t ask_next;
+static uint64_t last_nonce; /* the last nonce used, once synced */
 
 double colony_ledger_balance(void) { return have_balance ? balance : __builtin_nan(""); }
 uint32_t colony_ledger_ignored(void) { return ignored; }
+int colony_ledger_synced(void) { return synced; }
 
 /* colony/<site>/<rel>[<id>]: 0 when it does not fit */
 static uint32_t topic(char *out, uint32_t cap, const char *rel, int with_id) {
@@ -39,6 +52,28 @@ static uint32_t topic(char *out, uint32_t cap, const char *rel, int with_id) {
   return n;
 }
 
+/* a body {key: bytes} sealed as `kind` from this device, on ledger/tx at QoS 1 as the client
+ * sends; a fresh envelope each time (the ledger nodes drop a seq they have seen) */
+static void send_on_tx(const char *kind, const char *key, const uint8_t *bytes, uint32_t bn, const char *what, uint32_t handle) {
+  static uint8_t body[COLONY_LEDGER_WIRE_MAX + 8], env[COLONY_LEDGER_WIRE_MAX + 200];
+  colony_cbor_wr_t b = {body, 0, sizeof body, 0};
+  colony_cbor_head(&b, 5, 1);
+  colony_cbor_text(&b, key, (uint32_t)strlen(key));
+  colony_cbor_bytes(&b, bytes, bn);
+  int32_t sn = b.over ? COLONY_ENOSPACE : colony_envelope_seal_kind(colony_config.envelope, kind, (uint32_t)strlen(kind), body, b.n, env, sizeof env);
+  char t[96];
+  uint32_t tn = topic(t, sizeof t, "ledger/tx", 0);
+  if (sn < 0 || !tn) { colony_printf("ledger: %s %u does not fit an envelope\n", what, (unsigned)handle); return; }
+  colony_link_publish_raw(t, tn, env, (uint32_t)sn, 1, 0); /* link down: the next retry sends it */
+}
+
+static void send(waiting_t *w) { send_on_tx("ledger.tx", "tx", w->wire, w->n, "transaction", w->handle); }
+
+static void ask(void) {
+  ask_next = colony_now() + COLONY_LEDGER_RETRY_MS;
+  send_on_tx("ledger.nonce", "q", challenge, sizeof challenge, "nonce question", 0);
+}
+
 void colony_ledger_start(void) {
   const colony_envelope_t *e = colony_config.envelope;
   int wallet = 0;
@@ -47,6 +82,18 @@ void colony_ledger_start(void) {
   char ack[96];
   uint32_t n = topic(ack, sizeof ack, "ledger/ack/", 1);
   if (!n || colony_link_subscribe_raw(ack, n) != 0) colony_printf("ledger: cannot subscribe to its answers (ledger/ack/%s)\n", colony_config.device_id);
+  if (synced || asking) return;
+  /* This boot's challenge. Peers take this device's envelopes only with a seq above every one
+   * they have seen from it, so a boot that is heard at all seals its first question with a seq
+   * no earlier boot used: the seq makes q unique per boot, the seed makes it unguessable. */
+  uint8_t in[32 + 8 + 8], h[32];
+  uint64_t seq = colony_envelope_last_seq(), now = colony_now();
+  memcpy(in, e->seed, 32);
+  for (int i = 0; i < 8; i++) { in[32 + i] = (uint8_t)(seq >> (8 * i)); in[40 + i] = (uint8_t)(now >> (8 * i)); }
+  colony_sha256(in, sizeof in, h);
+  memcpy(challenge, h, sizeof challenge);
+  asking = 1;
+  ask();
 }
 
 int colony_ledger_room(void) {
@@ -69,54 +116,68 @@ int32_t colony_ledger_status(uint32_t handle) {
   return kept_status[handle % COLONY_LEDGER_KEPT];
 }
 
-/* a fresh envelope each time (the ledger nodes drop a seq they have seen), on ledger/tx at QoS 1 as the client sends */
-static void send(waiting_t *w) {
-  static uint8_t body[COLONY_LEDGER_WIRE_MAX + 8], env[COLONY_LEDGER_WIRE_MAX + 200];
-  colony_cbor_wr_t b = {body, 0, sizeof body, 0};
-  colony_cbor_head(&b, 5, 1);
-  colony_cbor_text(&b, "tx", 2);
-  colony_cbor_bytes(&b, w->wire, w->n);
-  int32_t sn = b.over ? COLONY_ENOSPACE : colony_envelope_seal_kind(colony_config.envelope, "ledger.tx", 9, body, b.n, env, sizeof env);
-  char t[96];
-  uint32_t tn = topic(t, sizeof t, "ledger/tx", 0);
-  if (sn < 0 || !tn) { colony_printf("ledger: transaction %u does not fit an envelope\n", (unsigned)w->handle); return; }
-  colony_link_publish_raw(t, tn, env, (uint32_t)sn, 1, 0); /* link down: the next retry sends it */
+static const char *agent_name(const waiting_t *w) {
+  return w->agent >= 0 && w->agent < colony_config.n_agents ? colony_config.agents[w->agent].spec->name : "-";
 }
 
-int32_t colony_ledger_submit(int agent, uint32_t handle, const uint8_t *wire, uint32_t n) {
-  if (n < 64 || n > COLONY_LEDGER_WIRE_MAX || !colony_config.envelope) return COLONY_EINVALID;
+/* signs w with the next nonce and sends it; 0 when it cannot be built (refused at once) */
+static int sign_and_send(waiting_t *w) {
+  const colony_envelope_t *e = colony_config.envelope;
+  int32_t n = colony_wallet_wire(w->wire, sizeof w->wire, w->kind, colony_config.device_id, w->to, w->tn, w->amount, last_nonce + 1, w->ref, w->rn, w->arb, w->an, e->seed, e->pub);
+  if (n < 0) {
+    w->used = 0;
+    answered(w->handle, COLONY_EREFUSED);
+    colony_printf("wallet %s refused handle %u: its transaction does not fit %u bytes\n", agent_name(w), (unsigned)w->handle, (unsigned)sizeof w->wire);
+    return 0;
+  }
+  w->nonce = ++last_nonce;
+  w->n = (uint16_t)n;
+  w->is_signed = 1;
+  w->next = colony_now() + COLONY_LEDGER_RETRY_MS;
+  colony_printf("wallet %s %s nonce %u ", agent_name(w), w->kind, (unsigned)w->nonce);
+  colony_hex(w->wire, (uint32_t)n);
+  colony_printf("\n");
+  send(w);
+  return 1;
+}
+
+int32_t colony_ledger_submit(int agent, const char *kind, const uint8_t *to, uint32_t tn, uint64_t amount, const uint8_t *ref, uint32_t rn, const uint8_t *arb, uint32_t an) {
+  const colony_envelope_t *e = colony_config.envelope;
+  if (!e || !e->seed || !e->pub || tn > COLONY_LEDGER_FIELD_MAX || rn > COLONY_LEDGER_FIELD_MAX || an > COLONY_LEDGER_FIELD_MAX) return COLONY_EINVALID;
   for (int i = 0; i < COLONY_LEDGER_WAITING; i++) {
     waiting_t *w = &waiting[i];
     if (w->used) continue;
-    memcpy(w->wire, wire, n);
-    w->n = (uint16_t)n;
-    w->handle = handle;
+    w->kind = kind;
+    memcpy(w->to, to, tn); w->tn = (uint8_t)tn;
+    memcpy(w->ref, ref, rn); w->rn = (uint8_t)rn;
+    memcpy(w->arb, arb, an); w->an = (uint8_t)an;
+    w->amount = amount;
+    w->is_signed = 0;
+    w->handle = ++last_handle;
     w->agent = (int8_t)agent;
     w->sent_at = colony_now();
     w->next = w->sent_at + COLONY_LEDGER_RETRY_MS;
     w->deadline = w->sent_at + COLONY_LEDGER_TIMEOUT_MS;
     w->used = 1;
-    keep(handle, COLONY_WALLET_PENDING);
-    send(w);
-    return 0;
+    keep(w->handle, COLONY_WALLET_PENDING);
+    if (synced) sign_and_send(w);
+    return (int32_t)w->handle;
   }
   return COLONY_ENOSPACE;
 }
 
-static const char *agent_name(const waiting_t *w) {
-  return w->agent >= 0 && w->agent < colony_config.n_agents ? colony_config.agents[w->agent].spec->name : "-";
-}
-
 void colony_ledger_poll(void) {
   uint64_t now = colony_now();
+  if (asking && !synced && now >= ask_next) ask();
   for (int i = 0; i < COLONY_LEDGER_WAITING; i++) {
     waiting_t *w = &waiting[i];
     if (!w->used) continue;
     if (now >= w->deadline) {
       w->used = 0;
       answered(w->handle, COLONY_EREFUSED);
-      colony_printf("wallet %s refused nonce %u: timeout: no settlement within %u ms; it may still settle\n", agent_name(w), (unsigned)w->handle, COLONY_LEDGER_TIMEOUT_MS);
-    } else if (now >= w->next) {
+      if (w->is_signed) colony_printf("wallet %s refused nonce %u: timeout: no settlement within %u ms; it may still settle\n", agent_name(w), (unsigned)w->nonce, COLONY_LEDGER_TIMEOUT_MS);
+      else colony_printf("wallet %s refused handle %u: timeout: no ledger said which nonce to use within %u ms; nothing was signed\n", agent_name(w), (unsigned)w->handle, COLONY_LEDGER_TIMEOUT_MS);
+    } else if (w->is_signed && now >= w->next) {
       w->next = now + COLONY_LEDGER_RETRY_MS;
       send(w); /* an answer handled while it waits for the link may free this slot: it only reads it */
     }
@@ -159,10 +220,10 @@ static void drop(const char *why, const uint8_t *detail, uint32_t dn) {
 }
 
 typedef struct {
-  const uint8_t *txid, *sig, *hash, *reason, *message;
-  uint32_t txid_n, sig_n, hash_n, reason_n, message_n;
-  int64_t height, term, balance;
-  uint8_t have; /* bits: txid sig height term hash balance reason message */
+  const uint8_t *txid, *sig, *hash, *reason, *message, *q;
+  uint32_t txid_n, sig_n, hash_n, reason_n, message_n, q_n;
+  int64_t height, term, balance, next;
+  uint16_t have; /* bits: txid sig height term hash balance reason message q next */
 } answer_t;
 
 /* the body's fields; 0 and a drop line when one is not what its kind says */
@@ -184,6 +245,8 @@ static int fields(const uint8_t *body, uint32_t bn, answer_t *a) {
     else if (IS("balance")) { ok = integer(&r, &a->balance); a->have |= 32; }
     else if (IS("reason")) { ok = string(&r, 3, &a->reason, &a->reason_n) && a->reason_n > 0; a->have |= 64; }
     else if (IS("message")) { ok = string(&r, 3, &a->message, &a->message_n); a->have |= 128; }
+    else if (IS("q")) { ok = string(&r, 2, &a->q, &a->q_n) && a->q_n == COLONY_LEDGER_CHALLENGE; a->have |= 256; }
+    else if (IS("next")) { ok = integer(&r, &a->next) && a->next >= 1; a->have |= 512; }
     else {
       int32_t skip = colony_cbor_item_len(body + r.at, bn - r.at); /* a field this version does not read */
       ok = skip >= 0;
@@ -193,6 +256,25 @@ static int fields(const uint8_t *body, uint32_t bn, answer_t *a) {
     if (!ok) { drop("bad field ", k, kn); return 0; }
   }
   return 1;
+}
+
+/* the leader's word on which nonce comes next: the waiting transactions are signed, oldest first */
+static void next_nonce(const answer_t *a) {
+  if ((a->have & (256 | 512 | 32 | 4)) != (256 | 512 | 32 | 4)) { drop("ledger.next needs q, next, balance and height", NULL, 0); return; }
+  if (!asking || memcmp(a->q, challenge, COLONY_LEDGER_CHALLENGE) != 0) { drop("ledger.next answers another question (q)", NULL, 0); return; }
+  if (synced) return; /* a second answer to this boot's question (resent while the first was on its way) */
+  synced = 1;
+  last_nonce = (uint64_t)a->next - 1;
+  if (!have_balance) { balance = (double)a->balance; have_balance = 1; }
+  colony_printf("wallet: the ledger says nonce %L comes next, balance %s%L (height %L)\n", (uint64_t)a->next, a->balance < 0 ? "-" : "", (uint64_t)(a->balance < 0 ? -a->balance : a->balance),
+                (uint64_t)a->height);
+  for (;;) {
+    waiting_t *first = NULL;
+    for (int i = 0; i < COLONY_LEDGER_WAITING; i++)
+      if (waiting[i].used && !waiting[i].is_signed && (!first || waiting[i].handle < first->handle)) first = &waiting[i];
+    if (!first) return;
+    sign_and_send(first);
+  }
 }
 
 void colony_ledger_answer(const uint8_t *env, uint32_t n) {
@@ -205,9 +287,11 @@ void colony_ledger_answer(const uint8_t *env, uint32_t n) {
   if (r == 1) return; /* our own envelope: nothing we send goes here */
   int settled = o.kn == 10 && memcmp(o.kind, "ledger.ack", 10) == 0;
   int refused = o.kn == 14 && memcmp(o.kind, "ledger.refused", 14) == 0;
-  if (!settled && !refused) { drop("not an answer: kind ", o.kind, o.kn); return; }
+  int next = o.kn == 11 && memcmp(o.kind, "ledger.next", 11) == 0;
+  if (!settled && !refused && !next) { drop("not an answer: kind ", o.kind, o.kn); return; }
   answer_t a;
   if (!fields(o.body, o.bn, &a)) return;
+  if (next) { next_nonce(&a); return; }
   uint8_t need = settled ? 1 | 2 | 4 | 8 | 16 | 32 : 1 | 2 | 64 | 128;
   if ((a.have & need) != need) { drop(settled ? "ledger.ack needs txid, sig, height, term, hash and balance" : "ledger.refused needs txid, sig, reason and message", NULL, 0); return; }
   /* which transaction: its id <device>:<nonce> and its signature (another one of that nonce is not it) */
@@ -215,14 +299,14 @@ void colony_ledger_answer(const uint8_t *env, uint32_t n) {
   uint32_t idn = (uint32_t)strlen(id);
   for (int i = 0; i < COLONY_LEDGER_WAITING; i++) {
     waiting_t *w = &waiting[i];
-    if (!w->used || memcmp(w->wire + w->n - 64, a.sig, 64) != 0) continue;
+    if (!w->used || !w->is_signed || memcmp(w->wire + w->n - 64, a.sig, 64) != 0) continue;
     char txid[64];
     uint32_t tn = idn + 1;
-    if (tn + 10 > sizeof txid) continue;
+    if (tn + 20 > sizeof txid) continue;
     memcpy(txid, id, idn);
     txid[idn] = ':';
-    char digits[10]; int dn = 0;
-    uint32_t h = w->handle;
+    char digits[20]; int dn = 0;
+    uint64_t h = w->nonce;
     do digits[dn++] = (char)('0' + h % 10); while (h /= 10);
     while (dn) txid[tn++] = digits[--dn];
     if (a.txid_n != tn || memcmp(a.txid, txid, tn) != 0) { drop("txid does not name the signed transaction: ", a.txid, a.txid_n); return; }
@@ -232,11 +316,11 @@ void colony_ledger_answer(const uint8_t *env, uint32_t n) {
       answered(w->handle, COLONY_WALLET_SETTLED);
       balance = (double)a.balance;
       have_balance = 1;
-      colony_printf("wallet %s settled nonce %u height %L balance %s%L after %u ms\n", agent_name(w), (unsigned)w->handle, (uint64_t)a.height, a.balance < 0 ? "-" : "",
+      colony_printf("wallet %s settled nonce %u height %L balance %s%L after %u ms\n", agent_name(w), (unsigned)w->nonce, (uint64_t)a.height, a.balance < 0 ? "-" : "",
                     (uint64_t)(a.balance < 0 ? -a.balance : a.balance), (unsigned)ms);
     } else {
       answered(w->handle, COLONY_EREFUSED);
-      colony_printf("wallet %s refused nonce %u: %.*s: %.*s (after %u ms)\n", agent_name(w), (unsigned)w->handle, (int)a.reason_n, (const char *)a.reason, (int)a.message_n,
+      colony_printf("wallet %s refused nonce %u: %.*s: %.*s (after %u ms)\n", agent_name(w), (unsigned)w->nonce, (int)a.reason_n, (const char *)a.reason, (int)a.message_n,
                     (const char *)a.message, (unsigned)ms);
     }
     return;

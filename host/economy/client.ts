@@ -5,9 +5,10 @@
 // answer, and a transaction delivered twice is applied once (its (from, nonce) names it).
 // While the device's link is down its submissions wait in the transport's store-and-forward
 // queue and go out when the link returns (offline IOUs, see wallet.ts).
+import { randomBytes } from "node:crypto";
 import { Priority } from "../kernel/scheduler.ts";
 import type { CoordNode } from "../coordination/node.ts";
-import { ackTopic, decodeAck, decodeRefused, KIND, TX_TOPIC, type TxMsg } from "./messages.ts";
+import { ackTopic, CHALLENGE_BYTES, decodeAck, decodeNext, decodeRefused, KIND, TX_TOPIC, type NonceMsg, type TxMsg } from "./messages.ts";
 import { txId, type Refusal, type SignedTx } from "./tx.ts";
 
 /** The transaction is in the chain, held by a majority of the site's ledger nodes. */
@@ -36,6 +37,14 @@ export interface Refused {
 
 export type Settlement = Ack | Refused;
 
+/** The leader's word on this device's own account, for a wallet that kept no nonce. */
+export interface NextNonce {
+  /** The nonce to use next (above every one the account has used). */
+  next: number;
+  balance: number;
+  height: number;
+}
+
 export interface LedgerClientOptions {
   /** Send again after this long without an answer, ms (default 200). */
   retryMs?: number;
@@ -58,6 +67,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 export class LedgerClient {
   private waiting = new Map<string, Waiting>();
+  /** Nonce questions asked, by challenge (hex). */
+  private asking = new Map<string, (n: NextNonce) => void>();
   private readonly retryMs: number;
   private readonly timeoutMs: number;
   private readonly off: () => void;
@@ -75,6 +86,9 @@ export class LedgerClient {
         if (env.kind === KIND.ack) {
           const a = decodeAck(env.body);
           this.finish(a.txid, hex(a.sig), { status: "settled", txid: a.txid, height: a.height, term: a.term, hash: hex(a.hash), balance: a.balance });
+        } else if (env.kind === KIND.next) {
+          const n = decodeNext(env.body);
+          this.asking.get(hex(n.q))?.({ next: n.next, balance: n.balance, height: n.height });
         } else if (env.kind === KIND.refused) {
           const r = decodeRefused(env.body);
           this.finish(r.txid, hex(r.sig), { status: "refused", txid: r.txid, reason: r.reason as Refusal, message: r.message });
@@ -127,6 +141,38 @@ export class LedgerClient {
     Priority.SYSTEM);
     this.send(w);
     return promise;
+  }
+
+  /**
+   * Asks the ledger's leader which nonce this device may use next, and its balance: what a
+   * wallet that keeps no nonce across a restart does before it signs. Asked again every
+   * retryMs; rejects after timeoutMs without an answer.
+   */
+  nextNonce(): Promise<NextNonce> {
+    const q = new Uint8Array(randomBytes(CHALLENGE_BYTES));
+    const key = hex(q);
+    return new Promise((resolve, reject) => {
+      let retry: number | undefined;
+      const done = () => {
+        this.asking.delete(key);
+        if (retry !== undefined) this.node.clock.cancel(retry);
+        this.node.clock.cancel(deadline);
+      };
+      const ask = () => {
+        const body: NonceMsg = { q };
+        this.node.send(TX_TOPIC, KIND.nonce, body, { qos: 0 });
+        retry = this.node.clock.after(this.retryMs, ask, Priority.SYSTEM);
+      };
+      const deadline = this.node.clock.after(this.timeoutMs, () => {
+        done();
+        reject(new Error(`ledger client ${this.node.id}: no leader answered which nonce to use within ${this.timeoutMs} ms`));
+      }, Priority.SYSTEM);
+      this.asking.set(key, (n) => {
+        done();
+        resolve(n);
+      });
+      ask();
+    });
   }
 
   /** Stops listening; transactions still waiting resolve as timeouts. */

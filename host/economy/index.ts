@@ -7,7 +7,7 @@ export { LedgerState, type Applied, type Escrow, type LedgerRules } from "./stat
 export { Chain, EntryError, GENESIS, makeEntry, openEntry, type Entry } from "./chain.ts";
 export { Journal, type Recovery } from "./journal.ts";
 export { LedgerNode, LEDGER_ROLE, type LedgerNodeOptions, type LedgerRole } from "./node.ts";
-export { LedgerClient, type Ack, type Refused, type Settlement, type LedgerClientOptions } from "./client.ts";
+export { LedgerClient, type Ack, type NextNonce, type Refused, type Settlement, type LedgerClientOptions } from "./client.ts";
 export { Wallet, type WalletOptions } from "./wallet.ts";
 export { TX_TOPIC, ENTRY_TOPIC, haveTopic, RECOVER_TOPIC, ackTopic, syncTopic, fetchTopic, supplyTopic, KIND as LEDGER_KIND } from "./messages.ts";
 export { LocalLedger, type LedgerAck, type LedgerRefusal, type LedgerSettlement, type SiteLedger } from "./site-ledger.ts";

@@ -23,6 +23,10 @@ export const supplyTopic = (node: string): string => `ledger/supply/${node}`;
 
 export const KIND = {
   tx: "ledger.tx",
+  /** A device asks the leader, on ledger/tx, which nonce its account may use next. */
+  nonce: "ledger.nonce",
+  /** ... and is answered on ledger/ack/<device>. */
+  next: "ledger.next",
   ack: "ledger.ack",
   refused: "ledger.refused",
   entries: "ledger.entries",
@@ -49,6 +53,29 @@ export interface AckMsg {
   /** The payer's balance just after the entry (its wallet's bound for offline IOUs). */
   balance: number;
 }
+
+/**
+ * A device that keeps no nonce across a restart (the firmware's wallet) asks which one to use
+ * next; `q` is its challenge, echoed in the answer, so an answer to an earlier boot's question
+ * is not taken for this one's.
+ */
+export interface NonceMsg {
+  q: Uint8Array;
+}
+
+/** The leader's answer about the asking device's own account. */
+export interface NextMsg {
+  q: Uint8Array;
+  /** Above every nonce of the account in the leader's chain and among what it has deferred. */
+  next: number;
+  /** The account's balance in the leader's chain (settled or not yet). */
+  balance: number;
+  /** The leader's chain height when it answered. */
+  height: number;
+}
+
+/** Length of a nonce question's challenge. */
+export const CHALLENGE_BYTES = 16;
 
 export interface RefusedMsg {
   txid: string;
@@ -143,6 +170,16 @@ export const MAX_BATCH = 256;
 
 export function decodeTx(b: unknown): TxMsg {
   return { tx: bytes(KIND.tx, map(KIND.tx, b), "tx") };
+}
+export function decodeNonce(b: unknown): NonceMsg {
+  return { q: bytes(KIND.nonce, map(KIND.nonce, b), "q", CHALLENGE_BYTES) };
+}
+export function decodeNext(b: unknown): NextMsg {
+  const o = map(KIND.next, b);
+  const k = KIND.next;
+  const next = count(k, o, "next");
+  if (next < 1) throw new LedgerMessageError(k, `next must be >= 1, got ${next}`);
+  return { q: bytes(k, o, "q", CHALLENGE_BYTES), next, balance: int(k, o, "balance"), height: count(k, o, "height") };
 }
 export function decodeAck(b: unknown): AckMsg {
   const o = map(KIND.ack, b);

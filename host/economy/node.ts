@@ -23,8 +23,8 @@ import { cborDecode } from "../net/cbor.ts";
 import type { DeviceKey, KeyRing } from "../net/keys.ts";
 import { makeEntry, sameHash } from "./chain.ts";
 import {
-  ackTopic, decodeEntries, decodeFetch, decodeHave, decodeRecover, decodeSupply, decodeTx, ENTRY_TOPIC, fetchTopic, haveTopic, KIND, MAX_BATCH,
-  RECOVER_TOPIC, supplyTopic, syncTopic, TX_TOPIC, type AckMsg, type EntriesMsg, type HaveMsg, type RefusedMsg, type SupplyMsg,
+  ackTopic, decodeEntries, decodeFetch, decodeHave, decodeNonce, decodeRecover, decodeSupply, decodeTx, ENTRY_TOPIC, fetchTopic, haveTopic, KIND, MAX_BATCH,
+  RECOVER_TOPIC, supplyTopic, syncTopic, TX_TOPIC, type AckMsg, type EntriesMsg, type HaveMsg, type NextMsg, type RefusedMsg, type SupplyMsg,
 } from "./messages.ts";
 import { PromiseStore } from "./promise.ts";
 import { Replica } from "./replica.ts";
@@ -135,6 +135,7 @@ export class LedgerNode {
       });
     this.offs.push(
       on(TX_TOPIC, KIND.tx, (env) => this.onTx(env), false),
+      on(TX_TOPIC, KIND.nonce, (env) => this.onNonce(env), false),
       on(ENTRY_TOPIC, KIND.entries, (env) => this.onEntries(env)),
       on(syncTopic(this.id), KIND.entries, (env) => this.onEntries(env)),
       on(haveTopic(this.id), KIND.have, (env) => this.onHave(env)),
@@ -306,6 +307,17 @@ export class LedgerNode {
       return;
     }
     this.take(tx, env.from);
+  }
+
+  /** A device without a kept nonce asks which to use: about its own account only (the envelope names it). */
+  private onNonce(env: Envelope): void {
+    if (this.role_ !== "leading") return;
+    const { q } = decodeNonce(env.body);
+    const state = this.replica.chain.state;
+    let next = state.nextNonce(env.from);
+    for (const d of this.deferred) if (d.tx.body.from === env.from) next = Math.max(next, d.tx.body.nonce + 1);
+    const body: NextMsg = { q, next, balance: state.balance(env.from), height: this.replica.height };
+    this.o.node.send(ackTopic(env.from), KIND.next, body, { qos: 0 });
   }
 
   private take(tx: SignedTx, from: string): void {

@@ -33,11 +33,18 @@ export class LedgerState {
   minted = 0;
   /** txid -> signature (hex) of the transaction that used it. */
   private spent = new Map<string, string>();
+  /** account -> the highest nonce it has used. */
+  private highest = new Map<string, number>();
 
   constructor(readonly rules: LedgerRules) {}
 
   balance(account: string): number {
     return this.balances.get(account) ?? 0;
+  }
+
+  /** A nonce above every one `account` has used (nonces are a spent set: any unused one is taken). */
+  nextNonce(account: string): number {
+    return (this.highest.get(account) ?? 0) + 1;
   }
 
   /** Whether this exact transaction (same signature) is already in the ledger. */
@@ -83,6 +90,7 @@ export class LedgerState {
     const id = txId(b);
     if (this.spent.has(id)) return { txid: id, duplicate: true };
     this.spent.set(id, Buffer.from(tx.sig).toString("hex"));
+    if (b.nonce > (this.highest.get(b.from) ?? 0)) this.highest.set(b.from, b.nonce);
     const add = (a: string, n: number) => this.balances.set(a, this.balance(a) + n);
     switch (b.kind) {
       case "mint":

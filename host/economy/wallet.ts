@@ -37,6 +37,16 @@ export class Wallet {
     this.nonce = opts.lastNonce ?? 0;
   }
 
+  /**
+   * A wallet for a device that kept no nonce (a restart, a replaced board): the ledger's leader
+   * says which nonce comes next and what the balance is. Reusing an old nonce would be refused
+   * as replayed, or, for the very same payment signed again, answered settled without moving money.
+   */
+  static async resume(client: LedgerClient, key: DeviceKey, opts: Pick<WalletOptions, "creditLimit">): Promise<Wallet> {
+    const n = await client.nextNonce();
+    return new Wallet(client, key, { ...opts, balance: n.balance, lastNonce: n.next - 1 });
+  }
+
   /** The balance as far as this wallet can tell: last heard, minus spends not yet settled. */
   get balance(): number {
     let out = 0;

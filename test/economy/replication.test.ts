@@ -3,7 +3,7 @@
 // both sides, a restarted node's journal, a whole site's power loss, offline IOUs.
 import { appendFileSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { LedgerNode, signTx, type Settlement, type SignedTx } from "../../host/economy/index.ts";
+import { LedgerClient, LedgerNode, signTx, Wallet, type NextNonce, type Settlement, type SignedTx } from "../../host/economy/index.ts";
 import { cborEncode } from "../../host/net/cbor.ts";
 import { doubleSpendTrial } from "../../host/economy/double-spend.ts";
 import { hashes, key, makeSite, noFork, RULES, type Device, type Pending, type Site, type SiteOptions } from "../../host/economy/site.ts";
@@ -308,6 +308,62 @@ describe("replicated ledger: offline IOUs", () => {
     await s.run(2000, () => !!past.result);
     expect(past.result).toMatchObject({ status: "refused", reason: "overdrawn" });
     expect(past.result?.status === "refused" && past.result.message).toMatch(/below the credit limit -50/);
+  });
+});
+
+describe("replicated ledger: a wallet that kept no nonce", () => {
+  it("asks the leader which nonce comes next: a restarted device's payments settle and move money, across a leader change", async () => {
+    const s = site({ ledgers: 3, clients: 2 });
+    await s.elect();
+    const [w, shop] = s.devices as [Device, Device];
+    await s.fund(shop, [w.id], 100);
+    const first = s.wallet(w, 0);
+    const paid: Settlement[] = [];
+    for (const amount of [10, 20]) void first.pay(shop.id, amount, "job/1").then((r) => paid.push(r));
+    await s.run(2000, () => paid.length === 2);
+    expect(paid.map((p) => p.status)).toEqual(["settled", "settled"]);
+    // The device restarts with nothing kept. Counting from 1 again, the very same payment signed
+    // again is the same transaction: answered settled, and no money moves.
+    const fresh = s.wallet(w, 0);
+    const again: Settlement[] = [];
+    void fresh.pay(shop.id, 10, "job/1").then((r) => again.push(r));
+    await s.run(2000, () => again.length === 1);
+    expect(again[0]).toMatchObject({ status: "settled", txid: `${w.id}:1` });
+    expect(s.leader()!.ledger.chain.state.balance(w.id)).toBe(70);
+    // Resumed from the ledger, the wallet goes on above every nonce the account used.
+    const resumed = await new Promise<Wallet>((resolve, reject) => {
+      Wallet.resume(w.client, w.key, { creditLimit: 0 }).then(resolve, reject);
+      void s.run(2000);
+    });
+    expect(resumed.lastNonce).toBe(2);
+    expect(resumed.balance).toBe(70);
+    const later: Settlement[] = [];
+    void resumed.pay(shop.id, 10, "job/1").then((r) => later.push(r));
+    await s.run(2000, () => later.length === 1);
+    expect(later[0]).toMatchObject({ status: "settled", txid: `${w.id}:3`, balance: 60 });
+    // A new leader answers the same: the chain, not the node, knows the account's nonces.
+    s.crash(s.leader()!.id);
+    await s.run(5000, () => !!s.leader());
+    const next = await new Promise<NextNonce>((resolve, reject) => {
+      w.client.nextNonce().then(resolve, reject);
+      void s.run(3000);
+    });
+    expect(next).toMatchObject({ next: 4, balance: 60 });
+  });
+
+  it("an answer to another question is not taken, and no leader within the timeout rejects naming it", async () => {
+    const s = site({ ledgers: 3, clients: 1 });
+    await s.elect();
+    const [w] = s.devices as [Device];
+    // a stale answer (another challenge) arrives first: ignored, the real one resolves
+    s.members[0]!.node.send(`ledger/ack/${w.id}`, "ledger.next", { q: new Uint8Array(16).fill(7), next: 1_000, balance: 5, height: 1 }, { qos: 0 });
+    const asked = w.client.nextNonce();
+    await s.run(1000);
+    await expect(asked).resolves.toMatchObject({ next: 1, balance: 0 });
+    for (const m of s.members) s.crash(m.id);
+    const seen = new LedgerClient(w.node, { timeoutMs: 2000 }).nextNonce().catch((e: Error) => e.message);
+    await s.run(2500);
+    expect(await seen).toBe(`ledger client ${w.id}: no leader answered which nonce to use within 2000 ms`);
   });
 });
 
