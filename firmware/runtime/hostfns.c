@@ -7,6 +7,7 @@
 #include "link.h"
 #include "envelope.h"
 #include "ledger.h"
+#include "policy.h"
 
 #define MAX_SAMPLES 4096
 #define MAX_LINE 1024
@@ -127,6 +128,7 @@ int32_t colony_actuator_write(colony_agent_t *a, int32_t h, uint32_t p, uint32_t
   if (!cmd) return 0;
   if (h < 0 || h >= a->n_actuators) return COLONY_EINVALID;
   if (colony_cbor_item_len(cmd, n) != (int32_t)n) return COLONY_EINVALID;
+  if (colony_policy && colony_policy_actuate(colony_policy, a, a->spec->actuators[h], colony_now()) == COLONY_POLICY_REFUSED) return COLONY_EDENIED;
   return colony_board_actuator_write(a->actuators[h], a, cmd, n) == 0 ? 0 : COLONY_EIO;
 }
 
@@ -145,15 +147,19 @@ int32_t colony_bus_publish(colony_agent_t *a, uint32_t tp, uint32_t tn, uint32_t
   if (!body) return 0;
   if (!granted(a->spec->publish, a->spec->n_publish, topic, tn)) return refuse(a, "publish on", topic, tn);
   if (bn > COLONY_MAX_MESSAGE) return COLONY_ENOSPACE;
+  /* the site's policy after the manifest's own checks, as the host kernel asks its gate */
+  int gate = colony_policy ? colony_policy_publish(colony_policy, a, topic, tn, body, bn, colony_now()) : COLONY_POLICY_PASS;
+  if (gate == COLONY_POLICY_REFUSED) return COLONY_EDENIED;
   a->m.published++;
   colony_printf("pub %s %.*s ", a->spec->name, (int)tn, (const char *)topic);
   colony_hex(body, bn);
-  colony_printf("\n");
+  colony_printf(gate == COLONY_POLICY_LOCAL ? " local\n" : "\n");
   /* A sealed link's coord/ messages come back from the broker as the protocols' envelopes
-   * (coord.c delivers them with kind/from/me), as on the host: no raw local copy. */
+   * (coord.c delivers them with kind/from/me), as on the host: no raw local copy. A
+   * local-only topic stays on the device: its agents get it, the link never does. */
   int coord = colony_config.link && colony_config.envelope && tn >= 6 && memcmp(topic, "coord/", 6) == 0;
-  if (!coord) colony_bus_enqueue(a->index, (const char *)topic, tn, body, bn);
-  colony_link_publish(a, (const char *)topic, tn, body, bn, qos == 1 ? 1 : 0);
+  if (!coord || gate == COLONY_POLICY_LOCAL) colony_bus_enqueue(a->index, (const char *)topic, tn, body, bn);
+  if (gate != COLONY_POLICY_LOCAL) colony_link_publish(a, (const char *)topic, tn, body, bn, qos == 1 ? 1 : 0);
   return 0;
 }
 

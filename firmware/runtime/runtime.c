@@ -5,6 +5,7 @@
  * order they were armed, as host/kernel/scheduler.ts orders them. */
 #include <string.h>
 #include "colony.h"
+#include "policy.h"
 #include "ledger.h"
 #include "port.h"
 #include "link.h"
@@ -83,6 +84,7 @@ static void print_metrics(void) {
     if (a->last_fault != FAULT_NONE) colony_printf(" last_fault=%s", colony_fault_name(a->last_fault));
     colony_printf("\n");
   }
+  if (colony_policy) colony_policy_print(colony_policy);
 }
 
 /* firmware/ota/boot.c's periodic work (re-asks after silence, installs that waited for a busy

@@ -9,6 +9,7 @@ import { parseWholeNumber } from "../options.ts";
 import { printJson, reportErrors } from "../output.ts";
 import { AgentSourceError, CompileError } from "../../compile/index.ts";
 import { BoardError, LoadError, ManifestError } from "../../kernel/index.ts";
+import { PolicyError } from "../../governance/index.ts";
 import { buildFirmware, DEFAULT_EVENTS, FirmwareBuildError, runQemu, SerialBridge, TARGETS, type FirmwareEngine } from "../../firmware/index.ts";
 
 const int = (v: string, what: string, min: number): number => parseWholeNumber(v, what, min);
@@ -39,8 +40,9 @@ export function register(program: Command): void {
     .option("--unsealed", "with --link: bodies cross the link as they are, no envelopes")
     .option("--agents-partition <bundles>", "signed bundles (.cab, comma-separated) for the agents partition: provisioned at first boot, updated over the air (needs --engine wasm3)")
     .option("--publishers <keys>", "publisher public keys (64 hex digits each, comma-separated) whose bundles the device installs")
+    .option("--policy <file>", "site policy YAML the device enforces on publish and actuator commands (egress classes, local-only topics, rate limits, task priorities, shared actuators)")
     .option("--json", "print the result as JSON")
-    .action(async (o: { board: string; agents: string; events?: string; out: string; engine: string; link?: boolean; device?: string; site: string; seed?: string; key?: string; trust?: string; unsealed?: boolean; agentsPartition?: string; publishers?: string; json?: boolean }) => {
+    .action(async (o: { board: string; agents: string; events?: string; out: string; engine: string; link?: boolean; device?: string; site: string; seed?: string; key?: string; trust?: string; unsealed?: boolean; agentsPartition?: string; publishers?: string; policy?: string; json?: boolean }) => {
       if (o.engine !== "native" && o.engine !== "wasm3") throw new CliError(`--engine must be native or wasm3, got "${o.engine}"`);
       // a QEMU build defaults to a bounded run; a linked or real board runs until stopped
       const events = o.events !== undefined ? int(o.events, "--events", 0) : o.link || TARGETS[o.board]?.idf ? 0 : DEFAULT_EVENTS;
@@ -61,8 +63,9 @@ export function register(program: Command): void {
             ...(o.trust !== undefined ? { trustFile: o.trust } : {}),
             ...(o.unsealed ? { sealed: false } : {}),
             ...(o.agentsPartition !== undefined ? { agentsPartition: { bundles: list(o.agentsPartition), trustedKeys: list(o.publishers ?? "") } } : {}),
+            ...(o.policy !== undefined ? { policy: o.policy } : {}),
           }),
-        [FirmwareBuildError, CompileError, AgentSourceError, ManifestError, LoadError, BoardError],
+        [FirmwareBuildError, CompileError, AgentSourceError, ManifestError, LoadError, BoardError, PolicyError],
       );
       if (o.json) return printJson(r);
       if (!r.elf) {

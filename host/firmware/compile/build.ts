@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 import { buildAgents } from "../../compile/index.ts";
 import { checkImports, loadBoard, parseManifest, PAGE_BYTES, type Manifest } from "../../kernel/index.ts";
+import { loadPolicy } from "../../governance/index.ts";
 import { parseModule } from "../../wasm/index.ts";
 import { cName, configSource, type FirmwareAgent, type FirmwareEngine } from "./config.ts";
 import { run, runAsync } from "./exec.ts";
@@ -43,6 +44,8 @@ export interface FirmwareBuildOptions {
   trustFile?: string;
   /** the first envelope's seq - 1 (default: the build's time in seconds) */
   seqBase?: number;
+  /** the site policy YAML the device enforces on publish and actuator commands (docs/governance.md) */
+  policy?: string;
   /** model name -> .tflite for granted models (default models/<name>.tflite) */
   models?: Record<string, string>;
   /** wasm3 agents loaded at boot from an `agents` partition of signed bundles (firmware/ota) */
@@ -167,6 +170,7 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
         link: o.link ?? false,
         seed: o.seed ?? 1,
         ...(envelope ? { envelope } : {}),
+        ...(o.policy !== undefined ? { policy: loadPolicy(o.policy) } : {}),
       },
       wasm3Modules,
     ),

@@ -3,7 +3,9 @@
 // static arena sized from the manifest (linear memory, state store).
 import type { Manifest } from "../../kernel/index.ts";
 import { CAPABILITY_GROUPS } from "../../kernel/index.ts";
+import type { SitePolicy } from "../../governance/index.ts";
 import { envelopeSource, type FirmwareKeys } from "./keys.ts";
+import { NO_POLICY_SOURCE, policySource } from "./policy.ts";
 
 export type FirmwareEngine = "native" | "wasm3";
 
@@ -26,6 +28,8 @@ export interface FirmwareSettings {
   seed: number;
   /** seal and open what crosses the link (envelope.c); absent: bodies cross as they are */
   envelope?: FirmwareKeys;
+  /** the site policy the device enforces (policy.c); absent: the manifests alone */
+  policy?: SitePolicy;
 }
 
 /** Bytes the state store needs beyond the values: per-record header and key. */
@@ -93,6 +97,7 @@ export function configSource(agents: readonly FirmwareAgent[], s: FirmwareSettin
     );
   }
   if (s.envelope) out.push(envelopeSource(s.envelope));
+  out.push(s.policy ? policySource(s.policy, agents.map((a) => a.manifest), s.deviceId) : NO_POLICY_SOURCE);
   out.push(
     `static colony_agent_t agents[${Math.max(1, agents.length)}] = {${agents.map((a) => `{.spec = &${a.cname}_spec}`).join(", ")}};`,
     "const colony_config_t colony_config = {",

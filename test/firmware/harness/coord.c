@@ -12,17 +12,11 @@
 #include "coord.h"
 #include "../crypto/crypto.h"
 #include "hex.h"
+#define HARNESS_CONSOLE_BYTES 512
+#include "console.h"
 
 static uint64_t now_ms;
-static char console[512];
 uint64_t colony_now(void) { return now_ms; }
-void colony_printf(const char *fmt, ...) {
-  size_t n = strlen(console);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(console + n, sizeof console - n, fmt, ap);
-  va_end(ap);
-}
 
 static colony_agent_t agents[1];
 static colony_envelope_t env;
