@@ -18,9 +18,9 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const AGENTS = ["heartbeat", "vibration-monitor"];
 const EVENTS = 400;
 
-async function measure(engine: FirmwareEngine): Promise<{ sizes: Map<string, PartSize>; instrPerEvent: Map<string, number> }> {
-  const out = path.join(ROOT, "build/firmware-bench", engine);
-  const built = await buildFirmware({ root: ROOT, board: "mps2-an386", agents: AGENTS, events: EVENTS, out, engine });
+async function measure(engine: FirmwareEngine, policy?: string): Promise<{ sizes: Map<string, PartSize>; instrPerEvent: Map<string, number>; total: { text: number; data: number; bss: number } }> {
+  const out = path.join(ROOT, "build/firmware-bench", policy ? `${engine}-policy` : engine);
+  const built = await buildFirmware({ root: ROOT, board: "mps2-an386", agents: AGENTS, events: EVENTS, out, engine, ...(policy ? { policy } : {}) });
   const sizes = firmwareSizes(built.map, path.join(out, "mps2-an386.objects.json"), ROOT);
   const run = await runQemu({ board: "mps2-an386", elf: built.elf, timeoutMs: 120_000, icount: true });
   if (run.code !== 0) throw new Error(`bench firmware (${engine}) exited ${run.code}: ${run.stdout.slice(-500)}`);
@@ -28,7 +28,15 @@ async function measure(engine: FirmwareEngine): Promise<{ sizes: Map<string, Par
   const instrPerEvent = new Map<string, number>();
   for (const [agent, m] of parseFirmwareOutput(run.stdout).metrics)
     instrPerEvent.set(agent, Math.round(((m.ticks as number) * (1e9 / hz)) / (m.events as number)));
-  return { sizes, instrPerEvent };
+  return { sizes, instrPerEvent, total: built.size };
+}
+
+/** A site policy that checks every publish of the bench's agents and refuses none: what the checks cost. */
+function benchPolicy(): string {
+  const file = path.join(ROOT, "build/firmware-bench/policy.yaml");
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, ["site: lab", "dataClasses: { accel0: raw }", "topics: { event/#: derived }", "egress: [public, derived]", "localOnly: [features/#]", "rateLimits:", "  - { agent: heartbeat, topic: presence/#, perSecond: 10, burst: 10 }", "  - { agent: \"*\", topic: event/#, perSecond: 10, burst: 10 }", ""].join("\n"));
+  return file;
 }
 
 const sum = (sizes: Map<string, PartSize>, parts: string[], k: keyof PartSize) => parts.reduce((s, p) => s + (sizes.get(p)?.[k] ?? 0), 0);
@@ -47,6 +55,11 @@ export async function run(): Promise<BenchResult[]> {
     r.push({ name: `${a} native, RAM`, value: native.sizes.get(key)?.ram ?? 0, unit: "B", note: "one 64 KiB page of linear memory + instance" });
     r.push({ name: `${a} native, instructions per event`, value: native.instrPerEvent.get(a) ?? 0, unit: "instr", note: "QEMU -icount shift=0, SysTick around each event" });
   }
+  // the site policy enforced on the device: same agents, same events, every publish checked
+  const gated = await measure("native", benchPolicy());
+  const perEvent = (m: Map<string, number>) => AGENTS.reduce((x, a) => x + (m.get(a) ?? 0), 0);
+  r.push({ name: "site policy on the firmware: instructions per event with / without (heartbeat + vibration-monitor)", value: Math.round((perEvent(gated.instrPerEvent) / perEvent(native.instrPerEvent)) * 1000) / 1000, unit: "x", note: `same run; ${perEvent(gated.instrPerEvent)} vs ${perEvent(native.instrPerEvent)} instructions (summed over the two agents' mean event); goal <= 1.1x` });
+  r.push({ name: "site policy on the firmware: flash of the checks and tables", value: gated.total.text + gated.total.data - native.total.text - native.total.data, unit: "B", note: "ELF with the policy minus without (policy.c is linked either way; this is its tables and the generated config)" });
   const kws = await kwsOnFirmware();
   r.push({ name: "KWS inference on the firmware (TinyML core, wasm2c -O2), instructions", value: kws.instructions, unit: "instr", note: `output ${kws.equal ? "==" : "!="} TFLM golden; linear memory ${kws.memory} B` });
   r.push({ name: "KWS on a 120 MHz Cortex-M4 at 1 instruction/cycle, estimated", value: Math.round(kws.instructions / 120e3 * 10) / 10, unit: "ms", note: "lower bound; TFLM publishes 182 ms at 120 MHz" });
