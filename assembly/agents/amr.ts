@@ -1,8 +1,15 @@
-import { Actuator, Agent, Bond, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, newId, price, sensor, state, wallet } from "../sdk";
+import { Actuator, Agent, AwardDesk, Bond, Contractor, Fields, Message, Sensor, actuator, bus, geo, clock, newId, price, sensor, state, wallet } from "../sdk";
 
 const TICK = 1;
+const AWARD_WINDOW = 2;
+const BIDS_KEPT = 4;
 
-/** A mobile robot: bids for moves by the distance to the pick-up and its battery, fetches and delivers. */
+/**
+ * A mobile robot: bids for moves by the distance to the pick-up and its battery, fetches and
+ * delivers. Two managers can want it at once: its AwardDesk takes the award of the higher
+ * priority the site gives (config `awardWindowMs` to weigh awards offered together), and a
+ * manager that may preempt takes it off a lower-priority move.
+ */
 export class Amr extends Agent {
   pos: Sensor = sensor.open("pos0");
   battery: Sensor = sensor.open("battery0");
@@ -10,7 +17,8 @@ export class Amr extends Agent {
   cfg: Fields = state.config();
   me: Contractor = new Contractor(newId("amr"), "move");
   bond: Bond = new Bond();
-  // the open bids: calls can overlap, and the robot serves whichever award comes first
+  desk: AwardDesk = new AwardDesk(this.me, <i32>state.config().int("awardWindowMs"), AWARD_WINDOW);
+  // the open bids: calls can overlap
   bidTasks: string[] = [];
   bidSpecs: Fields[] = [];
   from: f64[] = [];
@@ -27,7 +35,7 @@ export class Amr extends Agent {
   onMessage(msg: Message): void {
     const cfp = this.me.cfp(msg);
     if (cfp !== null) {
-      if (this.leg != 0) return;
+      if (this.leg != 0 && !this.desk.mayTakeOver(cfp)) return;
       const spec = cfp.map("spec");
       const from = spec.f64s("from");
       if (from.length != 2) return;
@@ -35,12 +43,13 @@ export class Amr extends Agent {
       if (level < this.cfg.f64("reserve", 0.15)) return;
       const p = this.pos.read(4);
       const eta = (geo.distance(p[0], p[1], from[0], from[1]) / this.cfg.f64("speed", 1)) * 1000;
-      if (this.bidTasks.length >= 4) {
+      if (this.bidTasks.length >= BIDS_KEPT) {
         this.bidTasks.shift();
         this.bidSpecs.shift();
       }
       this.bidTasks.push(cfp.str("task"));
       this.bidSpecs.push(spec);
+      this.desk.saw(cfp);
       const to = spec.f64s("to");
       const metres = geo.distance(p[0], p[1], from[0], from[1]) + (to.length == 2 ? geo.distance(from[0], from[1], to[0], to[1]) : 0);
       const pr = price(this.cfg, metres, metres / this.cfg.f64("speed", 1), level);
@@ -50,19 +59,23 @@ export class Amr extends Agent {
     }
     const award = this.me.award(msg);
     if (award === null) return;
-    // two calls can be open at once; this robot can serve only the one it is free for
-    const k = this.bidTasks.indexOf(award.str("task"));
-    if (this.leg != 0 || k < 0) {
-      this.me.refuse("busy");
+    if (this.bidTasks.indexOf(award.str("task")) < 0) {
+      this.me.refuse("no bid for " + award.str("task"));
       return;
     }
+    // the desk refuses it while a move of equal or higher priority runs, or takes it over one
+    this.start(this.desk.offer(award));
+  }
+
+  /** Works on the move the desk took (accepted already): posts the bond and drives to the pick-up. */
+  start(task: string): void {
+    const k = this.bidTasks.indexOf(task);
+    if (task == "" || k < 0) return;
     const spec = this.bidSpecs[k];
-    this.bidTasks = [];
-    this.bidSpecs = [];
     this.from = spec.f64s("from");
     this.to = spec.f64s("to");
     this.item = spec.int("item");
-    this.me.accept();
+    this.leg = 0;
     if (!this.bond.post(this.me)) {
       this.me.failed("cannot post the bond");
       return;
@@ -77,6 +90,10 @@ export class Amr extends Agent {
   }
 
   onTimer(id: i32): void {
+    if (id == AWARD_WINDOW) {
+      this.start(this.desk.decide());
+      return;
+    }
     if (this.leg == 0) return;
     const p = this.pos.read(4);
     if (p[2] != 0) return;

@@ -86,8 +86,10 @@ export class Purse {
       wallet.refund(c.escrow + "/bond");
       this.close(c, false, false);
     } else if (t.state == "failed" && c !== null && c.state == "locked") {
-      log.warn("contract " + c.escrow + " failed: refund, and the contractor's bond is kept");
-      this.close(c, false, true);
+      // a winner that refused (or never answered) posted no bond: only the escrow goes back
+      if (t.accepted) log.warn("contract " + c.escrow + " failed: refund, and the contractor's bond is kept");
+      else log.warn("contract " + c.escrow + " not taken up: refund");
+      this.close(c, false, t.accepted);
     }
   }
 

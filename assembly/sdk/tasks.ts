@@ -43,6 +43,8 @@ export class TaskManager {
   preempt: bool = false;
   /** the last failure was the contractor dropping this task for a higher-priority one (its bond is owed back) */
   preempted: bool = false;
+  /** the contractor of this award said it took the job (a contractor that refused, or never answered, posted no bond) */
+  accepted: bool = false;
 
   constructor(public id: string, public capability: string, public spec: Body, public bidWindowMs: i32, public timerBase: i32) {}
 
@@ -81,7 +83,9 @@ export class TaskManager {
       this.preempted = b.str("reason").startsWith("preempted by ");
       if (!this.preempted) this.evidence("failed");
       this.state = "failed";
-    } else return kind == "cnet.accept" || kind == "cnet.progress";
+    } else if (kind == "cnet.accept" && b.str("from") == this.contractor) {
+      this.accepted = true;
+    } else return kind == "cnet.progress";
     return true;
   }
 
@@ -148,6 +152,7 @@ export class TaskManager {
       return;
     }
     this.contractor = best.bidder;
+    this.accepted = false;
     this.state = "awarded";
     const award = bus.body().str("kind", "cnet.award").str("task", this.id).int("round", this.round).str("to", best.bidder).f64("cost", best.cost);
     // the timeline shows why this bid won: its score and how many bids reputation kept out

@@ -179,3 +179,42 @@ describe("two managers, one quadruped", () => {
     expect(taskStories(a.trace)).toEqual(taskStories(b.trace));
   }, 60_000);
 });
+
+describe("two material handlers, three robots", () => {
+  it("the robots' AwardDesk gives the urgent handler's moves priority: its awards taken at once, the routine moves preempted, refunded and tendered again", async () => {
+    const r = await runScenario(loadScenario(path.join(DIR, "conflicts-line.yaml")));
+    const stories = taskStories(r.trace);
+    const urgent = stories.filter((t) => t.manager === "handler-2");
+    const routine = stories.filter((t) => t.manager === "handler-1");
+    expect(urgent.length).toBeGreaterThanOrEqual(3);
+    expect(routine.length).toBeGreaterThanOrEqual(3);
+    // handler-2's moves: priority 5, the first award taken, never refused or dropped
+    for (const t of urgent) {
+      expect(t.priority).toBe(5);
+      expect(t.refusals).toEqual([]);
+      expect(t.preemptions).toEqual([]);
+    }
+    expect(urgent.filter((t) => t.doneAt !== undefined && t.rounds === 1).length).toBeGreaterThanOrEqual(3);
+    // handler-1's moves: dropped for handler-2's, by the robot that then carries the urgent one
+    const preemptions = routine.flatMap((t) => t.preemptions);
+    expect(preemptions.length).toBeGreaterThanOrEqual(3);
+    for (const p of preemptions) {
+      const m = /^preempted by (move-[0-9a-f]+) \(priority 5 over 1\)$/.exec(p.reason);
+      expect(m, p.reason).not.toBeNull();
+      const by = urgent.find((t) => t.task === m![1])!;
+      expect(contractorOf(r, by, 1)).toBe(p.from);
+    }
+    // a routine award to a robot busy with another routine move is refused: equal priority does not preempt
+    for (const f of routine.flatMap((t) => t.refusals)) expect(f.reason).toMatch(/^busy with move-[0-9a-f]+ of priority 1$/);
+    for (const t of routine) expect(t.priority).toBe(1);
+    // a preempted move is tendered again, its escrow refunded and the robot's bond returned
+    expect(routine.filter((t) => t.preemptions.length > 0).every((t) => t.rounds > t.preemptions[0]!.round)).toBe(true);
+    const eco = r.economy!;
+    for (const t of routine)
+      for (const p of t.preemptions) {
+        const c = eco.contracts.filter((x) => x.escrow.startsWith(`${t.task}/${p.round}/`));
+        expect(c.map((x) => [x.bond, x.state])).toEqual([[false, "refunded"], [true, "refunded"]]);
+      }
+    expect(eco.bondsKept).toBe(0);
+  }, 120_000);
+});
