@@ -89,6 +89,21 @@ export class UnitQueue {
     return j;
   }
 
+  /** Runs the queue forward to `nowUs` for a caller without an event loop (a live device): finishes what is done by then and starts what follows, as the unit would have. */
+  advanceTo(nowUs: number): Job[] {
+    const done: Job[] = [];
+    for (;;) {
+      if (this.running) {
+        if (this.busyUntilUs > nowUs) break;
+        done.push(this.finish()!);
+      }
+      const ready = this.nextReadyUs();
+      if (ready === undefined || Math.max(ready, this.busyUntilUs) > nowUs) break;
+      this.start(Math.max(ready, this.busyUntilUs));
+    }
+    return done;
+  }
+
   /** Takes every waiting job out (the unit failed or the device sheds its queue). */
   drain(): Job[] {
     const out = this.waiting;
