@@ -14,3 +14,4 @@ export { schedReport } from "./report.ts";
 export { computeAdvert, peerCandidates, AdvertisedQueue, linkBetween } from "./peers.ts";
 export type { AdmissionQueue } from "./placement.ts";
 export { SiteScheduler, DeviceScheduler, DEFAULT_INVOKE_DEADLINE_MS, type InvokeDecision, type InvokePlacement, type DeviceSchedulerOptions } from "./invoke.ts";
+export { schedBid, type SchedBidOptions } from "./bidding.ts";

@@ -7,7 +7,7 @@ import type { BoardProfile } from "../kernel/index.ts";
 import type { CompiledModel } from "../tinyml/index.ts";
 import { inferenceCost } from "./cost.ts";
 import { linkBetween } from "./peers.ts";
-import { isRefusal, place, type Candidate } from "./placement.ts";
+import { isRefusal, place, type Candidate, type Placement, type Refusal } from "./placement.ts";
 import { UnitQueue } from "./queue.ts";
 import { regulate, type DeviceCondition } from "./regulation.ts";
 import { acceleratorUnit, unitsOf, type SchedUnit } from "./units.ts";
@@ -106,9 +106,7 @@ export class DeviceScheduler {
   decide(name: string, model: CompiledModel, nowUs: number, critical = true): InvokeDecision {
     const deadlineMs = this.o.deadlineMs?.(name) ?? DEFAULT_INVOKE_DEADLINE_MS;
     if (!(deadlineMs > 0)) throw new RangeError(`device ${this.id}: the deadline of model "${name}" must be a positive number of ms, got ${deadlineMs}`);
-    const cands = [this, ...this.o.site.peersOf(this.id)].flatMap((d) => d.candidatesFor(this, name, model, critical, nowUs));
-    const req = { id: `${this.id}#${++this.seq}`, origin: this.id, model: name, releaseUs: nowUs, deadlineUs: nowUs + deadlineMs * 1000, critical };
-    const p = place(req, cands, nowUs);
+    const p = this.estimate(name, model, nowUs, nowUs + deadlineMs * 1000, critical);
     if (isRefusal(p)) return { refused: p.reasons };
     const c = p.candidate;
     (c.queue as UnitQueue).push(c.link ? { ...p.job, readyUs: nowUs + p.transferUs / 2 } : p.job);
@@ -118,5 +116,11 @@ export class DeviceScheduler {
         finishUs: p.finishUs, energyUj: p.energyUj, radioUj: p.energyUj - c.cost.energyUj, transferUs: p.transferUs,
       },
     };
+  }
+
+  /** Where a call would run if asked now with this deadline, queuing nothing (a bid's what-if). */
+  estimate(name: string, model: CompiledModel, nowUs: number, deadlineUs: number, critical = true): Placement | Refusal {
+    const cands = [this, ...this.o.site.peersOf(this.id)].flatMap((d) => d.candidatesFor(this, name, model, critical, nowUs));
+    return place({ id: `${this.id}#${++this.seq}`, origin: this.id, model: name, releaseUs: nowUs, deadlineUs, critical }, cands, nowUs);
   }
 }

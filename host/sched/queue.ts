@@ -20,9 +20,12 @@ export interface Job {
   energyUj: number;
   /** Best-effort jobs are the first shed when the device's state degrades. */
   critical: boolean;
-  /** When the job's input is on the unit's device (an offload's transfer); undefined: already there. */
+  /** When the job's input is on the unit's device (an offload's transfer); undefined: at its release. */
   readyUs?: number;
 }
+
+/** The earliest time the unit may start `j`. */
+const readyOf = (j: Job): number => j.readyUs ?? j.releaseUs;
 
 export type Discipline = "edf" | "fifo";
 
@@ -50,10 +53,10 @@ export class UnitQueue {
     let finishUs = 0;
     // run the queue as start() will: the first job in order whose input is there, idling until one is
     while (order.length > 0) {
-      let i = order.findIndex((j) => (j.readyUs ?? 0) <= t);
+      let i = order.findIndex((j) => readyOf(j) <= t);
       if (i < 0) {
-        t = Math.min(...order.map((j) => j.readyUs!));
-        i = order.findIndex((j) => j.readyUs! <= t);
+        t = Math.min(...order.map(readyOf));
+        i = order.findIndex((j) => readyOf(j) <= t);
       }
       const j = order.splice(i, 1)[0]!;
       t += j.execUs;
@@ -65,7 +68,7 @@ export class UnitQueue {
 
   /** When the unit next has a job it can start (the earliest input still on the way), if any is waiting. */
   nextReadyUs(): number | undefined {
-    return this.waiting.length === 0 ? undefined : Math.min(...this.waiting.map((j) => j.readyUs ?? 0));
+    return this.waiting.length === 0 ? undefined : Math.min(...this.waiting.map(readyOf));
   }
 
   push(job: Job): void {
@@ -76,7 +79,7 @@ export class UnitQueue {
   /** Starts the first job in order whose input is there at `nowUs`, if the unit is free; returns it. */
   start(nowUs: number): Job | undefined {
     if (this.running) return undefined;
-    const i = this.waiting.findIndex((j) => (j.readyUs ?? 0) <= nowUs);
+    const i = this.waiting.findIndex((j) => readyOf(j) <= nowUs);
     if (i < 0) return undefined;
     this.running = this.waiting.splice(i, 1)[0]!;
     this.busyUntilUs = Math.max(nowUs, this.busyUntilUs) + this.running.execUs;

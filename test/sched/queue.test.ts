@@ -32,6 +32,16 @@ describe("EDF unit queue", () => {
     expect(q.busyUntilUs).toBe(90);
   });
 
+  it("runs forward on a live clock: starts a job no earlier than its release, finishes what is done", () => {
+    const q = new UnitQueue("edf");
+    q.push({ ...job("a", 1000, 100), releaseUs: 300 });
+    q.push({ ...job("b", 2000, 50), releaseUs: 300 });
+    expect(q.advanceTo(350)).toEqual([]);
+    expect([q.running?.id, q.busyUntilUs]).toEqual(["a", 400]);
+    expect(q.advanceTo(460).map((j) => j.id)).toEqual(["a", "b"]);
+    expect([q.running, q.length]).toEqual([undefined, 0]);
+  });
+
   it("FIFO keeps arrival order and admits what misses", () => {
     const q = new UnitQueue("fifo");
     q.push(job("a", 1000, 40));
