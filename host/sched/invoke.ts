@@ -50,8 +50,8 @@ export interface DeviceSchedulerOptions {
   site: SiteScheduler;
   /** The device's battery level now, 0..1 (default full). */
   battery?: () => number;
-  /** Deadline per model, ms from the call (default DEFAULT_INVOKE_DEADLINE_MS). */
-  deadlineMs?: (model: string) => number;
+  /** Deadline per model, ms from the call (undefined or absent: DEFAULT_INVOKE_DEADLINE_MS). */
+  deadlineMs?: (model: string) => number | undefined;
   rttUs?: number;
   linkQuality?: number;
 }

@@ -218,7 +218,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     let device: Device | undefined;
     const models = hub && site
       ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e), {
-          scheduler: new DeviceScheduler({ id: d.id, board: d.board, site, battery: () => battery?.level(clock.now()) ?? d.battery.level }),
+          scheduler: new DeviceScheduler({ id: d.id, board: d.board, site, battery: () => battery?.level(clock.now()) ?? d.battery.level, deadlineMs: (m) => sc.modelDeadlines.get(m) }),
           nowMs: () => clock.now(),
           peer: (id) => bindings.get(id),
         })
