@@ -1,6 +1,7 @@
 // Placement of the model_invoke calls of a running site (the simulator's devices). Each device's
 // scheduler keeps an EDF queue per compute unit on the site's clock; for each call it weighs its
-// CPU, its accelerator and the peers' accelerators (link by the two radios) with the same place()
+// CPU, its accelerator, the peers' accelerators and, within their slack, the peers' CPUs (link by
+// the two radios) with the same place()
 // as the load sweep, under the same regulation, and queues the job where it went. The caller then
 // runs the model there: the unit decides time and energy, never the output bytes.
 import type { BoardProfile } from "../kernel/index.ts";
@@ -9,6 +10,7 @@ import { inferenceCost } from "./cost.ts";
 import { linkBetween } from "./peers.ts";
 import { isRefusal, place, type Candidate, type Placement, type Refusal } from "./placement.ts";
 import { UnitQueue } from "./queue.ts";
+import { lendCpu, ownSlackUs } from "./lending.ts";
 import { regulate, type DeviceCondition } from "./regulation.ts";
 import { acceleratorUnit, unitsOf, type SchedUnit } from "./units.ts";
 
@@ -39,6 +41,12 @@ export class SiteScheduler {
     this.devices.set(d.id, d);
   }
 
+  get(id: string): DeviceScheduler {
+    const d = this.devices.get(id);
+    if (!d) throw new RangeError(`site scheduler: no device "${id}"`);
+    return d;
+  }
+
   peersOf(id: string): DeviceScheduler[] {
     return [...this.devices.values()].filter((d) => d.id !== id);
   }
@@ -52,6 +60,8 @@ export interface DeviceSchedulerOptions {
   battery?: () => number;
   /** Deadline per model, ms from the call (undefined or absent: DEFAULT_INVOKE_DEADLINE_MS). */
   deadlineMs?: (model: string) => number | undefined;
+  /** The models this device's own agents call: their deadlines bound the CPU time it lends to peers (none: no bound). */
+  own?: readonly { name: string; model: CompiledModel }[];
   rttUs?: number;
   linkQuality?: number;
 }
@@ -86,33 +96,49 @@ export class DeviceScheduler {
     return { battery: this.o.battery?.() ?? 1, temperatureC: 40, busy: false, degradedSensors: [], failedUnits: this.failed };
   }
 
-  /** This device's units as candidates for `model` asked by `origin` (a peer offers its accelerator only). */
+  /** This device's units as candidates for `model` asked by `origin` (a peer's CPU within its slack). */
   candidatesFor(origin: DeviceScheduler, name: string, model: CompiledModel, critical: boolean, nowUs: number): Candidate[] {
     const out: Candidate[] = [];
     const local = origin === this;
     for (const unit of [this.cpu, this.accelerator]) {
-      if (!unit || (!local && unit.kind === "cpu")) continue;
+      if (!unit) continue;
       const cost = inferenceCost(name, model, unit, this.cpu);
       if (unit.kind !== "cpu" && cost.opsOnCpu > cost.opsOnUnit) continue; // the accelerator covers too little of it
       const q = this.queues.get(unit.id)!;
       q.advanceTo(nowUs);
-      const verdict = regulate(this.condition(), { fuelLeft: Infinity, memoryFreeBytes: Infinity, queueLength: q.length }, { unit: unit.id, fuel: 0, memoryBytes: 0, critical: critical || !local });
+      let verdict = regulate(this.condition(), { fuelLeft: Infinity, memoryFreeBytes: Infinity, queueLength: q.length }, { unit: unit.id, fuel: 0, memoryBytes: 0, critical: critical || !local });
+      // a peer lends its CPU only within the slack its own calls need (lending.ts)
+      if (!local && unit === this.cpu && verdict.admit) verdict = lendCpu(q.backlogUs(nowUs), cost.timeUs, this.slackUs());
       out.push({ device: this.id, unit: unit.id, cost, queue: q, verdict, ...(local ? {} : { link: linkBetween(origin.board, this.board, this.o.rttUs, this.o.linkQuality) }) });
     }
     return out;
   }
 
+  private slack: number | undefined;
+  /** The least slack of this device's own calls on its CPU, µs (Infinity without any). */
+  private slackUs(): number {
+    if (this.slack === undefined) {
+      const slacks = (this.o.own ?? []).map((m) => ownSlackUs(this.deadlineUs(m.name), inferenceCost(m.name, m.model, this.cpu, this.cpu).timeUs));
+      this.slack = Math.min(Infinity, ...slacks);
+    }
+    return this.slack;
+  }
+
+  private deadlineUs(name: string): number {
+    const ms = this.o.deadlineMs?.(name) ?? DEFAULT_INVOKE_DEADLINE_MS;
+    if (!(ms > 0)) throw new RangeError(`device ${this.id}: the deadline of model "${name}" must be a positive number of ms, got ${ms}`);
+    return ms * 1000;
+  }
+
   /** Where a call of `name` at `nowUs` runs, queued there; or every candidate's reason for refusing it. */
   decide(name: string, model: CompiledModel, nowUs: number, critical = true): InvokeDecision {
-    const deadlineMs = this.o.deadlineMs?.(name) ?? DEFAULT_INVOKE_DEADLINE_MS;
-    if (!(deadlineMs > 0)) throw new RangeError(`device ${this.id}: the deadline of model "${name}" must be a positive number of ms, got ${deadlineMs}`);
-    const p = this.estimate(name, model, nowUs, nowUs + deadlineMs * 1000, critical);
+    const p = this.estimate(name, model, nowUs, nowUs + this.deadlineUs(name), critical);
     if (isRefusal(p)) return { refused: p.reasons };
     const c = p.candidate;
     (c.queue as UnitQueue).push(c.link ? { ...p.job, readyUs: nowUs + p.transferUs / 2 } : p.job);
     return {
       placed: {
-        device: c.device, unit: c.unit, runOn: !c.link && c.unit === this.cpu.id ? "cpu" : "npu", local: !c.link,
+        device: c.device, unit: c.unit, runOn: c.unit === this.o.site.get(c.device).cpu.id ? "cpu" : "npu", local: !c.link,
         finishUs: p.finishUs, energyUj: p.energyUj, radioUj: p.energyUj - c.cost.energyUj, transferUs: p.transferUs,
       },
     };

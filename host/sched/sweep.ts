@@ -8,10 +8,10 @@
 // A refused request counts as a miss. Costs come from the cost model of the real compiled models.
 import type { BoardProfile } from "../kernel/index.ts";
 import { seededRandom } from "../hal/index.ts";
-import { bitRate } from "../sim/energy.ts";
 import type { CompiledModel } from "../tinyml/index.ts";
 import { inferenceCost, type InferenceCost } from "./cost.ts";
-import { isRefusal, place, transfer, type Candidate, type Link } from "./placement.ts";
+import { linkBetween } from "./peers.ts";
+import { isRefusal, place, transfer, type Candidate } from "./placement.ts";
 import { UnitQueue, type Job } from "./queue.ts";
 import { lendCpu, ownSlackUs } from "./lending.ts";
 import { DEFAULT_POLICY, onStateChange, regulate, type DeviceCondition, type StateChange, type Verdict } from "./regulation.ts";
@@ -118,13 +118,6 @@ function arrivals(o: SweepOptions): { atUs: number; device: SweepDevice; n: numb
   return out.sort((a, b) => a.atUs - b.atUs);
 }
 
-function link(from: BoardProfile, to: BoardProfile, o: SweepOptions): Link {
-  return {
-    bps: Math.min(bitRate(from.radios), bitRate(to.radios)), rttUs: o.rttUs ?? 4000, quality: o.linkQuality ?? 0.95,
-    txMw: from.power.radioTxMw + to.power.radioTxMw, rxMw: from.power.radioRxMw + to.power.radioRxMw,
-  };
-}
-
 /** Runs one policy at one load. Deterministic for a seed. */
 export function runSweep(o: SweepOptions): SweepResult {
   if (!(o.load > 0)) throw new RangeError(`load must be a positive factor, got ${o.load}`);
@@ -182,7 +175,7 @@ export function runSweep(o: SweepOptions): SweepResult {
           ? regulate(site.state, { fuelLeft: Infinity, memoryFreeBytes: Infinity, queueLength: q.length }, { unit: unit.id, fuel: 0, memoryBytes: 0, critical: critical || site !== origin })
           : site.state.failedUnits.includes(unit.id) ? { admit: false as const, reason: `unit ${unit.id} has failed` } : { admit: true as const };
         if (lent && verdict.admit) verdict = lendCpu(q.backlogUs(nowUs), cost.timeUs, slackOf(site));
-        out.push({ device: site.id, unit: unit.id, cost, queue: q, verdict, ...(site !== origin ? { link: link(origin.board, site.board, o) } : {}) });
+        out.push({ device: site.id, unit: unit.id, cost, queue: q, verdict, ...(site !== origin ? { link: linkBetween(origin.board, site.board, o.rttUs, o.linkQuality) } : {}) });
       }
     }
     return out;

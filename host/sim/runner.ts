@@ -216,9 +216,11 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
           throw e;
         }
     let device: Device | undefined;
-    const models = hub && site
-      ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e), {
-          scheduler: new DeviceScheduler({ id: d.id, board: d.board, site, battery: () => battery?.level(clock.now()) ?? d.battery.level, deadlineMs: (m) => sc.modelDeadlines.get(m) }),
+    const service = hub ? await hub.serviceFor(d.board) : undefined;
+    const own = [...new Set(d.agents.flatMap((a) => a.manifest.models))].map((name) => ({ name, model: service!.model(name) }));
+    const models = service && site
+      ? new DeviceModels(service, (e) => device!.trace(e), {
+          scheduler: new DeviceScheduler({ id: d.id, board: d.board, site, own, battery: () => battery?.level(clock.now()) ?? d.battery.level, deadlineMs: (m) => sc.modelDeadlines.get(m) }),
           nowMs: () => clock.now(),
           peer: (id) => bindings.get(id),
         })

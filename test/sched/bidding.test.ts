@@ -13,9 +13,9 @@ function setup() {
   for (const d of f.devices) d.presence.start();
   const manager = new Manager(f.devices[0]!.node, { bidWindow: 100 });
   manager.start();
-  const site = new SiteScheduler();
   const schedulers = f.devices.slice(1).map((d, k) => {
-    const scheduler = new DeviceScheduler({ id: d.id, board: loadBoard("esp32-c3"), site });
+    // each on its own: the inference of a task it wins runs on its own CPU
+    const scheduler = new DeviceScheduler({ id: d.id, board: loadBoard("esp32-c3"), site: new SiteScheduler() });
     new Contractor(d.node, {
       capabilities: ["inspect"],
       bid: schedBid({ base: () => ({ cost: k + 1, eta: 200 }), scheduler, model: (n) => (n === "kws" ? model("kws") : undefined), nowMs: () => f.clock.now(), costPerMs: 0.01 }),
