@@ -38,7 +38,7 @@ export const ABI_FUNCTIONS: readonly AbiFunction[] = [
   fn("sensor_watch", "sensor", ["i32", "i32"], ["i32"], "(handle, period_ms): a SENSOR event every period_ms; 0 stops it."),
   fn("actuator_open", "actuator", ["i32", "i32"], ["i32"], "(name_ptr, name_len): a handle for actuator alias `name` (needs capability actuator:<name>)."),
   fn("actuator_write", "actuator", ["i32", "i32", "i32"], ["i32"], "(handle, ptr, len): a command (CBOR) to the actuator."),
-  fn("model_invoke", "model", ["i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "(name_ptr, name_len, in_ptr, in_len, out_ptr, out_len): run model `name` (needs model:<name>); returns output bytes written."),
+  fn("model_invoke", "model", ["i32", "i32", "i32", "i32", "i32", "i32"], ["i32"], "(name_ptr, name_len, in_ptr, in_len, out_ptr, out_len): run model `name` (needs model:<name>); returns output bytes written, -6 if the scheduler found no unit to meet its deadline (the reasons are in the trace)."),
   fn("bus_publish", "bus", ["i32", "i32", "i32", "i32", "i32"], ["i32"], "(topic_ptr, topic_len, body_ptr, body_len, qos): publish a CBOR body on a topic the manifest allows."),
   fn("bus_subscribe", "bus", ["i32", "i32"], ["i32"], "(filter_ptr, filter_len): receive MESSAGE events for a topic filter the manifest allows (+ and # wildcards)."),
   fn("state_get", "state", ["i32", "i32", "i32", "i32"], ["i32"], "(key_ptr, key_len, buf_ptr, buf_len): copy the value; returns its full length, or -2 if absent."),
@@ -60,7 +60,7 @@ export const AbiError = {
   DENIED: -3,
   NO_SPACE: -4,
   IO: -5,
-  /** the site ledger refused a wallet transaction (overdrawn, replayed, unauthorized, ...) */
+  /** the site ledger refused a wallet transaction (overdrawn, replayed, unauthorized, ...), or the scheduler a model_invoke */
   REFUSED: -6,
 } as const;
 

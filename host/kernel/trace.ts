@@ -15,7 +15,9 @@ export type TraceType =
   /** an over-the-air update step: a device's phase, a rollout's state */
   | "ota"
   /** a wallet transaction's settlement (or refusal) by the site ledger */
-  | "wallet";
+  | "wallet"
+  /** where the scheduler placed a model_invoke (local CPU, local accelerator, a peer's accelerator) */
+  | "sched";
 
 export interface TraceEvent {
   t: number;

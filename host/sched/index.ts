@@ -3,6 +3,7 @@
 export { unitsOf, acceleratorUnit, CORE_CYCLES_PER_MAC, UnitError, type SchedUnit } from "./units.ts";
 export { inferenceCost, type InferenceCost } from "./cost.ts";
 export { UnitQueue, type Job, type Discipline } from "./queue.ts";
+export { lendCpu, ownSlackUs } from "./lending.ts";
 export { regulate, onStateChange, DEFAULT_POLICY, type DeviceCondition, type ResourceState, type TaskNeeds, type RegulationPolicy, type Verdict, type StateChange, type Disposition } from "./regulation.ts";
 export { place, isRefusal, transfer, OFFLOAD_OVERHEAD_BYTES, type Candidate, type Link, type Placement, type Refusal, type Request } from "./placement.ts";
 export { OffloadServer, OffloadClient, OffloadError, offloadTopic, resultTopic, type OffloadResult } from "./offload.ts";
@@ -12,3 +13,5 @@ export { parseLoads, sweepScenario, loadSweepLines, LoadSweepError, type LoadSwe
 export { schedReport } from "./report.ts";
 export { computeAdvert, peerCandidates, AdvertisedQueue, linkBetween } from "./peers.ts";
 export type { AdmissionQueue } from "./placement.ts";
+export { SiteScheduler, DeviceScheduler, DEFAULT_INVOKE_DEADLINE_MS, type InvokeDecision, type InvokePlacement, type DeviceSchedulerOptions } from "./invoke.ts";
+export { schedBid, type SchedBidOptions } from "./bidding.ts";

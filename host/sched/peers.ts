@@ -21,7 +21,8 @@ export function computeAdvert(board: BoardProfile, queues: ReadonlyMap<string, U
 export class AdvertisedQueue implements AdmissionQueue {
   constructor(readonly backlogUs: number) {}
   admission(job: Job, nowUs: number): { finishUs: number } | undefined {
-    const finishUs = nowUs + this.backlogUs + job.execUs;
+    // the backlog drains while the input is on its way
+    const finishUs = Math.max(nowUs + this.backlogUs, job.readyUs ?? nowUs) + job.execUs;
     return finishUs <= job.deadlineUs ? { finishUs } : undefined;
   }
 }

@@ -82,7 +82,7 @@ export function place(req: Request, candidates: readonly Candidate[], nowUs: num
     // the input arrives at the peer after half the transfer; the answer needs the other half
     const arrive = nowUs + t.us / 2;
     const job: Job = { id: req.id, origin: req.origin, model: req.model, releaseUs: req.releaseUs, deadlineUs: req.deadlineUs - t.us / 2, execUs: c.cost.timeUs, energyUj: c.cost.energyUj, critical: req.critical };
-    const adm = c.queue.admission(job, arrive);
+    const adm = c.queue.admission(c.link ? { ...job, readyUs: arrive } : job, nowUs);
     if (!adm) {
       reasons.push(`${where}: would miss its deadline or make a queued job miss`);
       continue;

@@ -8,12 +8,13 @@
 // A refused request counts as a miss. Costs come from the cost model of the real compiled models.
 import type { BoardProfile } from "../kernel/index.ts";
 import { seededRandom } from "../hal/index.ts";
-import { bitRate } from "../sim/energy.ts";
 import type { CompiledModel } from "../tinyml/index.ts";
 import { inferenceCost, type InferenceCost } from "./cost.ts";
-import { isRefusal, place, transfer, type Candidate, type Link } from "./placement.ts";
+import { linkBetween } from "./peers.ts";
+import { isRefusal, place, transfer, type Candidate } from "./placement.ts";
 import { UnitQueue, type Job } from "./queue.ts";
-import { DEFAULT_POLICY, onStateChange, regulate, type DeviceCondition, type StateChange } from "./regulation.ts";
+import { lendCpu, ownSlackUs } from "./lending.ts";
+import { DEFAULT_POLICY, onStateChange, regulate, type DeviceCondition, type StateChange, type Verdict } from "./regulation.ts";
 import { acceleratorUnit, unitsOf, type SchedUnit } from "./units.ts";
 
 export type Policy = "colony" | "fifo" | "local";
@@ -85,6 +86,7 @@ interface Site {
   units: SchedUnit[];
   queues: Map<string, UnitQueue>;
   state: DeviceCondition;
+  workload?: Workload;
 }
 
 interface Running {
@@ -116,13 +118,6 @@ function arrivals(o: SweepOptions): { atUs: number; device: SweepDevice; n: numb
   return out.sort((a, b) => a.atUs - b.atUs);
 }
 
-function link(from: BoardProfile, to: BoardProfile, o: SweepOptions): Link {
-  return {
-    bps: Math.min(bitRate(from.radios), bitRate(to.radios)), rttUs: o.rttUs ?? 4000, quality: o.linkQuality ?? 0.95,
-    txMw: from.power.radioTxMw + to.power.radioTxMw, rxMw: from.power.radioRxMw + to.power.radioRxMw,
-  };
-}
-
 /** Runs one policy at one load. Deterministic for a seed. */
 export function runSweep(o: SweepOptions): SweepResult {
   if (!(o.load > 0)) throw new RangeError(`load must be a positive factor, got ${o.load}`);
@@ -131,7 +126,7 @@ export function runSweep(o: SweepOptions): SweepResult {
   for (const d of o.devices) {
     const units = unitsOf(d.board);
     sites.set(d.id, {
-      id: d.id, board: d.board, units, queues: new Map(units.map((u) => [u.id, new UnitQueue(discipline)])),
+      id: d.id, board: d.board, units, queues: new Map(units.map((u) => [u.id, new UnitQueue(discipline)])), ...(d.workload ? { workload: d.workload } : {}),
       state: { battery: d.battery ?? 1, temperatureC: 40, busy: false, degradedSensors: [], failedUnits: [] },
     });
   }
@@ -157,28 +152,37 @@ export function runSweep(o: SweepOptions): SweepResult {
   let ran = 0;
   const running: Running[] = [];
   const returnUs = new Map<string, number>();
+  /** Every dispatched request as it was asked (its deadline at the origin), for misses and migrations. */
+  const requests = new Map<string, Job>();
 
-  const candidatesFor = (origin: Site, model: string, critical: boolean): Candidate[] => {
+  // the slack a site keeps on its CPU for its own requests (none to keep without a workload)
+  const slackOf = (site: Site): number => {
+    const w = site.workload;
+    return w ? ownSlackUs(w.deadlineMs * 1000, costOf(site, site.units[0]!, w.model).timeUs) : Infinity;
+  };
+  const candidatesFor = (origin: Site, model: string, critical: boolean, nowUs: number): Candidate[] => {
     const out: Candidate[] = [];
     for (const site of sites.values()) {
       if (site !== origin && o.policy === "local") continue;
       for (const unit of site.units) {
-        // a peer lends its accelerator, never its CPU (that runs its own agents)
-        if (site !== origin && unit.kind === "cpu") continue;
+        const lent = site !== origin && unit.kind === "cpu";
+        // the baselines never borrow a peer's CPU (it runs the peer's own agents); colony does within the peer's slack
+        if (lent && o.policy !== "colony") continue;
         const cost = costOf(site, unit, model);
         if (unit.kind !== "cpu" && cost.opsOnCpu > cost.opsOnUnit) continue; // the accelerator covers too little of it
         const q = site.queues.get(unit.id)!;
-        const verdict = o.policy === "colony"
+        let verdict: Verdict = o.policy === "colony"
           ? regulate(site.state, { fuelLeft: Infinity, memoryFreeBytes: Infinity, queueLength: q.length }, { unit: unit.id, fuel: 0, memoryBytes: 0, critical: critical || site !== origin })
           : site.state.failedUnits.includes(unit.id) ? { admit: false as const, reason: `unit ${unit.id} has failed` } : { admit: true as const };
-        out.push({ device: site.id, unit: unit.id, cost, queue: q, verdict, ...(site !== origin ? { link: link(origin.board, site.board, o) } : {}) });
+        if (lent && verdict.admit) verdict = lendCpu(q.backlogUs(nowUs), cost.timeUs, slackOf(site));
+        out.push({ device: site.id, unit: unit.id, cost, queue: q, verdict, ...(site !== origin ? { link: linkBetween(origin.board, site.board, o.rttUs, o.linkQuality) } : {}) });
       }
     }
     return out;
   };
 
   const dispatch = (job: Job, origin: Site, nowUs: number, again: boolean): void => {
-    const cands = candidatesFor(origin, job.model, job.critical);
+    const cands = candidatesFor(origin, job.model, job.critical, nowUs);
     let chosen: { c: Candidate; job: Job; transferUs: number; energyUj: number } | undefined;
     if (o.policy === "colony") {
       const p = place({ id: job.id, origin: job.origin, model: job.model, releaseUs: job.releaseUs, deadlineUs: job.deadlineUs, critical: job.critical }, cands, nowUs);
@@ -213,8 +217,13 @@ export function runSweep(o: SweepOptions): SweepResult {
     }
     r.totalEnergyUj += chosen.energyUj - chosen.job.energyUj; // radio now, compute when it runs
     returnUs.set(job.id, chosen.transferUs / 2);
+    requests.set(job.id, job);
     const site = sites.get(chosen.c.device)!;
-    pendingArrivals.push({ atUs: nowUs + chosen.transferUs / 2, site, unit: chosen.c.unit, job: { ...chosen.job, deadlineUs: job.deadlineUs } });
+    const landsUs = nowUs + chosen.transferUs / 2;
+    // colony queues an offload when it sends it, to be started once the input lands (its deadline on
+    // the unit leaves the answer its way back); the baselines queue it when it lands, as they did
+    if (o.policy === "colony") site.queues.get(chosen.c.unit)!.push(chosen.c.link ? { ...chosen.job, readyUs: landsUs } : chosen.job);
+    else pendingArrivals.push({ atUs: landsUs, site, unit: chosen.c.unit, job: { ...chosen.job, deadlineUs: job.deadlineUs } });
   };
 
   const pendingArrivals: { atUs: number; site: Site; unit: string; job: Job }[] = [];
@@ -235,10 +244,12 @@ export function runSweep(o: SweepOptions): SweepResult {
       sites.get(x.site.id)!.queues.get(x.unit)!.finish();
       ran++;
       r.totalEnergyUj += x.job.energyUj;
-      if (x.finishUs + x.returnUs <= x.job.deadlineUs) r.onTime++;
+      const dueUs = requests.get(x.job.id)!.deadlineUs;
+      requests.delete(x.job.id);
+      if (x.finishUs + x.returnUs <= dueUs) r.onTime++;
       else {
         r.late++;
-        trace(x.finishUs, x.job.origin, "miss", `${x.job.model} ${x.job.id} on ${x.site.id}/${x.unit}: ${((x.finishUs + x.returnUs - x.job.deadlineUs) / 1000).toFixed(1)} ms late`);
+        trace(x.finishUs, x.job.origin, "miss", `${x.job.model} ${x.job.id} on ${x.site.id}/${x.unit}: ${((x.finishUs + x.returnUs - dueUs) / 1000).toFixed(1)} ms late`);
       }
     }
   };
@@ -263,10 +274,23 @@ export function runSweep(o: SweepOptions): SweepResult {
       for (const j of waiting) if (!disp.some((d) => d.job === j)) q.push(j); // untouched jobs stay queued
       for (const d of disp) {
         if (d.action === "shed") { r.shed++; trace(at, d.job.origin, "shed", `${d.job.model} ${d.job.id}: ${d.why}`); }
-        else { r.migrated++; trace(at, d.job.origin, "migrate", `${d.job.model} ${d.job.id} off ${site.id}/${unit}: ${d.why}`); dispatch(d.job, sites.get(d.job.origin)!, at, true); }
+        else { r.migrated++; trace(at, d.job.origin, "migrate", `${d.job.model} ${d.job.id} off ${site.id}/${unit}: ${d.why}`); dispatch(requests.get(d.job.id)!, sites.get(d.job.origin)!, at, true); }
       }
     }
   };
+  // the next time an offload's input lands on an idle unit whose queue holds it (colony's queues)
+  const landingAfter = (afterUs: number): number => {
+    let m = Infinity;
+    for (const site of sites.values()) {
+      for (const [unit, q] of site.queues) {
+        if (q.running || site.state.failedUnits.includes(unit)) continue;
+        const t = q.nextReadyUs();
+        if (t !== undefined && t > afterUs && t < m) m = t;
+      }
+    }
+    return m;
+  };
+  let lastUs = -1;
   const reqs = arrivals(o);
   const events = [...(o.events ?? [])].sort((a, b) => a.atMs - b.atMs);
   let ei = 0;
@@ -276,7 +300,8 @@ export function runSweep(o: SweepOptions): SweepResult {
     const nextPending = pendingArrivals.reduce((m, p) => Math.min(m, p.atUs), Infinity);
     const nextFinish = running.reduce((m, x) => Math.min(m, x.finishUs), Infinity);
     const nextState = events[ei] ? events[ei]!.atMs * 1000 : Infinity;
-    const now = Math.min(nextArrival, nextPending, nextFinish, nextState);
+    const nextLanding = landingAfter(lastUs);
+    const now = Math.min(nextArrival, nextPending, nextFinish, nextState, nextLanding);
     if (now === Infinity) break;
     if (now === nextFinish) complete(now);
     else if (now === nextState) applyState(events[ei++]!);
@@ -285,6 +310,8 @@ export function runSweep(o: SweepOptions): SweepResult {
       const p = pendingArrivals.splice(i, 1)[0]!;
       if (p.site.state.failedUnits.includes(p.unit)) { r.shed++; trace(now, p.job.origin, "shed", `${p.job.model} ${p.job.id}: unit ${p.unit} failed while it was on the way`); }
       else p.site.queues.get(p.unit)!.push(p.job);
+    } else if (now === nextLanding) {
+      // an offload's input has landed: startFree below starts it
     } else {
       const a = reqs[ai++]!;
       const w = a.device.workload!;
@@ -293,6 +320,7 @@ export function runSweep(o: SweepOptions): SweepResult {
       dispatch(job, sites.get(a.device.id)!, now, false);
     }
     startFree(now);
+    lastUs = now;
   }
   r.trace.sort((a, b) => a.atMs - b.atMs);
   r.missRate = r.requests === 0 ? 0 : (r.requests - r.onTime) / r.requests;

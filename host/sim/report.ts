@@ -14,6 +14,7 @@ const MARK: Record<string, string> = {
   deliver: "<",
   actuator: "!",
   model: "*",
+  sched: "@",
   fault: "x",
   restart: "~",
   quarantine: "#",

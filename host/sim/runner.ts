@@ -24,6 +24,7 @@ import { createNetwork, latencyStats, type NetworkKind } from "./network.ts";
 import { lineMetrics, type LineMetrics } from "./line-metrics.ts";
 import { Battery, type EnergyBreakdown } from "./energy.ts";
 import { DeviceModels, ModelHub } from "./models.ts";
+import { DeviceScheduler, SiteScheduler } from "../sched/invoke.ts";
 import { runYielding } from "./yielding.ts";
 import { startFleetOta, type OtaParticipant, type OtaResult } from "./ota/index.ts";
 import { AuditLog, auditFromTrace, PolicyGate, UpdateGate } from "../governance/index.ts";
@@ -171,6 +172,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   const assets = sc.assets.map((a) => new Asset(a, seed));
   const line = sc.line ? new ProductionLine(sc.line, seed) : undefined;
   const hub = sc.models.size > 0 ? new ModelHub(sc.models) : undefined;
+  // with models, every device's binding places its calls through host/sched and can run a peer's
+  const site = hub ? new SiteScheduler() : undefined;
+  const bindings = new Map<string, DeviceModels>();
   const built: Built[] = [];
   // bodies of quiet topics are chatter (heartbeats, state vectors): left out unless asked for, but for the reported ones
   const bodiesLeftOut = opts.detail ? [] : sc.quiet.filter((q) => !REPORTED_TOPICS.some((r) => topicMatches(r, q) || topicMatches(q, r)));
@@ -212,8 +216,16 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
           throw e;
         }
     let device: Device | undefined;
-    const models =
-      hub && d.agents.some((a) => a.manifest.models.length > 0) ? new DeviceModels(await hub.serviceFor(d.board), (e) => device!.trace(e)) : undefined;
+    const service = hub ? await hub.serviceFor(d.board) : undefined;
+    const own = [...new Set(d.agents.flatMap((a) => a.manifest.models))].map((name) => ({ name, model: service!.model(name) }));
+    const models = service && site
+      ? new DeviceModels(service, (e) => device!.trace(e), {
+          scheduler: new DeviceScheduler({ id: d.id, board: d.board, site, own, battery: () => battery?.level(clock.now()) ?? d.battery.level, deadlineMs: (m) => sc.modelDeadlines.get(m) }),
+          nowMs: () => clock.now(),
+          peer: (id) => bindings.get(id),
+        })
+      : undefined;
+    if (models) bindings.set(d.id, models);
     const bus = await net.portFor(d.id);
     const wallet = economy?.walletFor(d.id, (e) => device!.trace(e));
     device = new Device({ id: d.id, site: sc.site, board: d.board, clock, bus, engine, seed, sensors, actuators, trace, traceBodies: ["#"], traceBodiesExcept: bodiesLeftOut, ...(models ? { models } : {}), ...(gate ? { gate } : {}), ...(wallet ? { wallet } : {}) });

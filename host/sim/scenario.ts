@@ -84,6 +84,8 @@ export interface Scenario {
   assets: AssetSpec[];
   /** model name -> .tflite path */
   models: Map<string, string>;
+  /** model name -> deadline of a model_invoke of it, ms (the scheduler's; default one second) */
+  modelDeadlines: Map<string, number>;
   line?: LineSpec;
   devices: DeviceSpec[];
   quiet: string[];
@@ -458,10 +460,22 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
   });
   const map = v.map === undefined ? undefined : readMap(r, v.map);
   const models = new Map<string, string>();
+  const modelDeadlines = new Map<string, number>();
   if (v.models !== undefined) {
     if (!isObj(v.models)) r.fail(["models"], "models is a map from model name to a .tflite file");
-    for (const [name, f] of Object.entries(v.models)) {
-      if (typeof f !== "string") r.fail(["models", name], "a model is a path to a .tflite file");
+    for (const [name, entry] of Object.entries(v.models)) {
+      // a path, or { file, deadline } with the deadline the scheduler places its calls by
+      let f = entry;
+      if (isObj(entry)) {
+        allowOnly(r, ["models", name], entry, ["file", "deadline"]);
+        f = entry.file;
+        if (entry.deadline !== undefined) {
+          const d = dur(r, ["models", name, "deadline"], entry.deadline, 0);
+          if (!(d > 0)) r.fail(["models", name, "deadline"], "a deadline must be longer than 0 ms");
+          modelDeadlines.set(name, d);
+        }
+      }
+      if (typeof f !== "string") r.fail(["models", name], "a model is a path to a .tflite file, or { file, deadline }");
       const file = path.resolve(baseDir, f);
       if (!existsSync(file)) r.fail(["models", name], `model file ${path.relative(process.cwd(), file)} not found`);
       models.set(name, file);
@@ -527,6 +541,7 @@ export function parseScenario(text: string, file: string, opts: LoadScenarioOpti
     ...(map ? { map } : {}),
     assets,
     models,
+    modelDeadlines,
     ...(line ? { line } : {}),
     devices,
     quiet: quiet as string[],

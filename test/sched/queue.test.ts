@@ -16,6 +16,32 @@ describe("EDF unit queue", () => {
     expect(q.backlogUs(10)).toBe(20 + 40);
   });
 
+  it("counts an offload whose input is still on the way, and starts it only once it lands", () => {
+    const q = new UnitQueue("edf");
+    q.push({ ...job("far", 100, 40), readyUs: 50 }); // lands at 50, must finish by 100
+    // a local job of 60 µs admitted now runs 0..60 and "far" 60..100, just in time
+    expect(q.admission(job("near", 1000, 60), 0)).toEqual({ finishUs: 60 });
+    // 70 µs would make the one on the way finish at 110, after its deadline
+    expect(q.admission(job("near", 1000, 70), 0)).toBeUndefined();
+    // an offload landing first runs in the gap; one landing after it waits behind it (the unit idles until 50)
+    expect(q.admission({ ...job("next", 1000, 10), readyUs: 20 }, 0)).toEqual({ finishUs: 30 });
+    expect(q.admission({ ...job("next", 1000, 10), readyUs: 60 }, 0)).toEqual({ finishUs: 100 });
+    expect(q.nextReadyUs()).toBe(50);
+    expect(q.start(10)).toBeUndefined();
+    expect(q.start(50)!.id).toBe("far");
+    expect(q.busyUntilUs).toBe(90);
+  });
+
+  it("runs forward on a live clock: starts a job no earlier than its release, finishes what is done", () => {
+    const q = new UnitQueue("edf");
+    q.push({ ...job("a", 1000, 100), releaseUs: 300 });
+    q.push({ ...job("b", 2000, 50), releaseUs: 300 });
+    expect(q.advanceTo(350)).toEqual([]);
+    expect([q.running?.id, q.busyUntilUs]).toEqual(["a", 400]);
+    expect(q.advanceTo(460).map((j) => j.id)).toEqual(["a", "b"]);
+    expect([q.running, q.length]).toEqual([undefined, 0]);
+  });
+
   it("FIFO keeps arrival order and admits what misses", () => {
     const q = new UnitQueue("fifo");
     q.push(job("a", 1000, 40));

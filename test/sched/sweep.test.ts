@@ -16,8 +16,9 @@ describe("load sweep", () => {
     expect(run("fifo", 2).requests).toBe(a.requests);
   });
 
-  it("at 4x the scheduler misses fewer deadlines than FIFO and local-only, for less energy per inference than local-only", () => {
-    const [c, f, l] = (["colony", "fifo", "local"] as const).map((p) => run(p, 4));
+  it.each([2, 4])("at %ix the scheduler misses under half the deadlines FIFO and local-only miss, none late, for less energy per inference than local-only", (load) => {
+    const [c, f, l] = (["colony", "fifo", "local"] as const).map((p) => run(p, load));
+    expect(c!.late).toBe(0); // offloads in flight are counted by every admission on their unit
     expect(c!.missRate).toBeLessThan(f!.missRate / 2);
     expect(c!.missRate).toBeLessThan(l!.missRate / 2);
     expect(c!.energyPerInferenceUj).toBeLessThan(l!.energyPerInferenceUj);

@@ -14,6 +14,10 @@ describe("production line", () => {
     expect(l.caught).toBe(l.trueDefects);
     expect(l.falseAlarms).toBe(0);
     expect(r.trace.some((e) => e.type === "model" && e.device === "camera-1" && e.data?.unit === "npu")).toBe(true);
+    // every model_invoke was placed by host/sched first: the camera's and the quality station's ic on their own accelerators
+    const placed = r.trace.filter((e) => e.type === "sched");
+    expect(placed.length).toBe(r.trace.filter((e) => e.type === "model").length);
+    expect(new Set(placed.map((e) => `${e.device} -> ${e.data?.device}/${e.data?.unit}`))).toEqual(new Set(["camera-1 -> camera-1/cnn0", "qc-1 -> qc-1/vec0"]));
     const pubs = (topic: string) => r.trace.filter((e) => e.type === "publish" && e.data?.topic === topic).map((e) => e.data!.body as Record<string, unknown>);
     const removed = pubs("line/removed").map((b) => b.item);
     const verdicts = pubs("qc/result");

@@ -37,6 +37,12 @@ describe("pump-room-mini", () => {
 
 describe("malformed scenarios", () => {
   const base = (devices: string) => `name: t\nsite: s\nduration: 1s\ndevices:\n${devices}`;
+  const withModel = (entry: string) => `name: t\nsite: s\nduration: 1s\nmodels:\n  kws: ${entry}\ndevices:\n  - id: a\n    board: esp32-c3\n    agents: [heartbeat]\n`;
+  it("a model may carry the deadline the scheduler places its calls by", () => {
+    const sc = parseScenario(withModel("{ file: models/kws.tflite, deadline: 200ms }"), "x.yaml");
+    expect(sc.models.get("kws")).toMatch(/models\/kws\.tflite$/);
+    expect([...sc.modelDeadlines]).toEqual([["kws", 200]]);
+  });
   const cases: [string, string, RegExp][] = [
     ["bad YAML", "name: t\nsite: [unclosed\nseed: 1\n", /^x\.yaml:\d: bad YAML: /],
     ["unknown board", base("  - id: a\n    board: esp9000\n    agents: [heartbeat]\n"), /^x\.yaml:6: devices\[0\]\.board: unknown board "esp9000"/],
@@ -45,6 +51,9 @@ describe("malformed scenarios", () => {
     ["capability the device lacks", base("  - id: a\n    board: esp32-c3\n    agents:\n      - vibration-monitor\n"), /^x\.yaml:8: devices\[0\]\.agents\[0\]: agent vibration-monitor asks for capability sensor:accel0 but device a has no sensor "accel0"/],
     ["unknown field", base("  - id: a\n    board: esp32-c3\n    agents: [heartbeat]\n    colour: red\n"), /^x\.yaml:8: devices\[0\]\.colour: unknown field "colour"/],
     ["bad duration", base("  - id: a\n    board: esp32-c3\n    agents: [heartbeat]\n").replace("1s", "soon"), /^x\.yaml:3: duration: expected a duration/],
+    ["bad model deadline", withModel("{ file: models/kws.tflite, deadline: soon }"), /^x\.yaml:5: models\.kws\.deadline: expected a duration/],
+    ["zero model deadline", withModel("{ file: models/kws.tflite, deadline: 0ms }"), /^x\.yaml:5: models\.kws\.deadline: a deadline must be longer than 0 ms/],
+    ["unknown model field", withModel("{ file: models/kws.tflite, budget: 3 }"), /^x\.yaml:5: models\.kws\.budget: unknown field "budget"/],
   ];
   for (const [what, text, re] of cases)
     it(`${what}: names the line and the problem`, () => {
