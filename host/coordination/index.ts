@@ -3,5 +3,5 @@ export { CoordNode, hashUnit, type CoordNodeOptions, type Handler } from "./node
 export { Presence, presenceWill, PRESENCE_BEAT, PRESENCE_GONE, type DeviceState, type ComputeAdvert, type PeerInfo, type PresenceEvent, type PresenceOptions } from "./presence.ts";
 export { Election, LEADER_CLAIM, LEADER_RESIGN, type ElectionOptions, type LeaderEvent } from "./election.ts";
 export { Manager, Contractor, CNET, type Cfp, type Bid, type TaskSpec, type TaskRecord, type TaskState, type Job, type JobControl, type ContractorOptions, type ManagerOptions } from "./contractnet.ts";
-export { LeaseServer, LeaseClient, LEASE, type LeaseState, type LeaseEvent } from "./lease.ts";
+export { LeaseServer, LeaseClient, LEASE, type LeaseState, type LeaseEvent, type LeaseRule, type LeasePreemption } from "./lease.ts";
 export { CoordBusPort, DEVICE_PLACEHOLDER } from "./agentport.ts";

@@ -20,12 +20,37 @@ export interface LeaseState {
   asked: number;
 }
 
+/**
+ * Who gets a resource several devices want, from the site policy's actuator rule for it
+ * (docs/governance.md): under "priority" a request from a device of higher priority takes the
+ * lease from its holder at once (a new fence, so the old holder's commands are refused); under
+ * "first" (and with no rule) the holder keeps it until it releases or lets it run out. Equal
+ * priorities keep the holder. A device the rule does not name has priority 0.
+ */
+export interface LeaseRule {
+  rule: "priority" | "first";
+  /** device id -> priority */
+  priorities: ReadonlyMap<string, number>;
+}
+
 export interface LeaseServerOptions {
   /** Longest lease granted, ms. */
   maxTtl?: number;
+  rule?: LeaseRule;
+}
+
+/** A holder the rule took the lease from. */
+export interface LeasePreemption {
+  at: number;
+  from: string;
+  to: string;
+  /** the fence the new holder got */
+  fence: number;
 }
 
 export class LeaseServer {
+  /** Every lease the rule took from a holder, in order. */
+  readonly preemptions: LeasePreemption[] = [];
   private state: LeaseState;
   private expiry?: number;
 
@@ -61,7 +86,12 @@ export class LeaseServer {
     if (env.kind === LEASE.ACQUIRE) {
       const ttl = Math.min(Number(b.ttl) || 0, this.opts.maxTtl ?? 60_000);
       if (ttl <= 0) return;
-      if (free || s.holder === env.from) {
+      const preempt = !free && s.holder !== env.from && this.outranks(env.from, s.holder!);
+      if (preempt) {
+        this.preemptions.push({ at: now, from: s.holder!, to: env.from, fence: s.fence + 1 });
+        this.node.log(`lease ${this.resource}: ${env.from} (priority ${this.priority(env.from)}) takes it from ${s.holder} (priority ${this.priority(s.holder!)})`);
+      }
+      if (free || s.holder === env.from || preempt) {
         if (s.holder !== env.from || free) s.fence++;
         s.holder = env.from;
         s.until = now + ttl;
@@ -74,6 +104,15 @@ export class LeaseServer {
       s.until = now;
       this.publish();
     }
+  }
+
+  private priority(device: string): number {
+    return this.opts.rule?.priorities.get(device) ?? 0;
+  }
+
+  private outranks(requester: string, holder: string): boolean {
+    const r = this.opts.rule;
+    return r?.rule === "priority" && this.priority(requester) > this.priority(holder);
   }
 
   private armExpiry(): void {
