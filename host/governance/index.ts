@@ -3,6 +3,7 @@
 export { DATA_CLASSES, loadPolicy, parsePolicy, PolicyError, type DataClass, type RateLimit, type SitePolicy, type TaskRule, type UpdateRule } from "./policy.ts";
 export { UpdateGate, type UpdateManifest } from "./updates.ts";
 export { PolicyGate } from "./gate.ts";
+export { BrokerGate } from "./broker-gate.ts";
 export { taskRuleOf } from "./task-priority.ts";
 export { AuditLog, verifyAudit, type AuditRecord, type AuditVerdict } from "./audit.ts";
 export { auditFromTrace } from "./from-trace.ts";

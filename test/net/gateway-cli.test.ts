@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MqttSnClient } from "../../host/net/mqttsn/index.ts";
 
@@ -26,5 +29,18 @@ describe("colony gateway", () => {
     await b.close();
     expect(await exited).toBe(0);
     expect(out).toMatch(/stopped/);
+  });
+
+  it("with --policy: a policy file with a mistake is refused before anything starts, naming its line", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gw-policy-"));
+    const file = path.join(dir, "site.yaml");
+    writeFileSync(file, "site: s\nlocalOnly: [features/#]\negress: [public, loud]\n");
+    const p = spawn(process.execPath, ["bin/colony.js", "gateway", "--udp", "0", "--duration", "2s", "--policy", file], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    p.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number>((r) => p.once("exit", (c) => r(c ?? -1)));
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(1);
+    expect(err).toMatch(/site\.yaml:3: egress\.1: .*loud/);
   });
 });

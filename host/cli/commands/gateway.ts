@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { CliError } from "../errors.ts";
 import { parseDurationFlag, parseWholeNumber } from "../options.ts";
 import { EmbeddedBroker, MqttSnGateway } from "../../net/index.ts";
+import { BrokerGate, loadPolicy, PolicyError } from "../../governance/index.ts";
 
 interface GatewayCliOptions {
   udp: string;
@@ -16,6 +17,7 @@ interface GatewayCliOptions {
   advertise: string[];
   advertiseEvery: string;
   brokerWills?: boolean;
+  policy?: string;
 }
 
 const int = parseWholeNumber;
@@ -49,6 +51,7 @@ export function register(program: Command): void {
     .option("--advertise <host:port...>", "send ADVERTISE to these UDP addresses", [])
     .option("--advertise-every <s>", "ADVERTISE interval T_ADV in seconds", "900")
     .option("--broker-wills", "register each client's will with the broker as its connection's MQTT will, so the broker publishes it even if the gateway dies")
+    .option("--policy <file>", "site policy YAML enforced on what devices publish: local-only topics, classed topics' egress, rate limits, task priorities")
     .option("--duration <d>", "stop after this long, with a unit: 30s, 10m, 2h")
     .action(async (o: GatewayCliOptions) => {
       // Check every option before starting anything.
@@ -63,17 +66,24 @@ export function register(program: Command): void {
         log: (l: string) => process.stderr.write(`${l}\n`),
       };
       const stopAfterMs = o.duration === undefined ? undefined : parseDurationFlag(o.duration, "--duration");
+      let gate: BrokerGate | undefined;
+      try {
+        if (o.policy !== undefined) gate = new BrokerGate(loadPolicy(o.policy));
+      } catch (e) {
+        if (e instanceof PolicyError) throw new CliError(e.message);
+        throw e;
+      }
       if (o.broker && !/^mqtts?:\/\/[^/]+/.test(o.broker)) throw new CliError(`--broker "${o.broker}": expected mqtt://host:port`);
       const broker = o.broker ? undefined : await EmbeddedBroker.start();
       const brokerUrl = o.broker ?? broker!.url;
-      const gw = new MqttSnGateway({ brokerUrl, ...settings });
+      const gw = new MqttSnGateway({ brokerUrl, ...settings, ...(gate ? { publishGate: (client: string, topic: string, data: Uint8Array, now: number) => gate.check(client, topic, data, now) } : {}) });
       try {
         await gw.start();
       } catch (e) {
         await broker?.stop();
         throw new CliError(`gateway could not start (broker ${brokerUrl}): ${(e as Error).message}`);
       }
-      process.stdout.write(`mqtt-sn gateway listening on udp ${o.host}:${gw.port}, broker ${brokerUrl}${broker ? " (embedded)" : ""}${settings.brokerWills ? ", wills held by the broker" : ""}\n`);
+      process.stdout.write(`mqtt-sn gateway listening on udp ${o.host}:${gw.port}, broker ${brokerUrl}${broker ? " (embedded)" : ""}${settings.brokerWills ? ", wills held by the broker" : ""}${gate ? `, site policy ${gate.policy.file}` : ""}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
@@ -82,6 +92,7 @@ export function register(program: Command): void {
       });
       await gw.stop();
       await broker?.stop();
+      if (gate) process.stdout.write(`site policy: ${gate.checks} publish(es) checked, ${Object.entries(gate.refused).map(([k, v]) => `${v} ${k}`).join(", ") || "none"} refused\n`);
       process.stdout.write("mqtt-sn gateway stopped\n");
     });
 }

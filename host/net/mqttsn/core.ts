@@ -28,6 +28,8 @@ export interface GatewayCore {
   brokerUnsubscribe(s: ClientSession, filter: string): Promise<void>;
   /** Publish through the session's broker connection; resolves when the broker acknowledged. */
   brokerPublish(s: ClientSession, topic: string, data: Uint8Array, qos: 0 | 1 | 2, retain: boolean): Promise<void>;
+  /** The publish gate's word on a client's PUBLISH: true (logged and counted) when it may not be relayed. */
+  refusePublish(client: string, topic: string, data: Uint8Array): boolean;
   /** QoS -1: publish through the gateway's own broker connection. */
   anonymousPublish(topic: string, data: Uint8Array, retain: boolean): void;
 }

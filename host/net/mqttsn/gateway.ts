@@ -40,6 +40,11 @@ export interface GatewayOptions {
   bufferLimit?: number;
   /** Register each client's will with the broker (survives the gateway's death); default: the gateway publishes wills. */
   brokerWills?: boolean;
+  /**
+   * Asked before a client's PUBLISH is relayed (the site policy's broker-side gate): undefined
+   * relays it, a reason refuses it (QoS 1: PUBACK "not supported"; QoS 2: released to nobody).
+   */
+  publishGate?: (client: string, topic: string, data: Uint8Array, now: number) => string | undefined;
   clock?: Clock;
   log?: (line: string) => void;
 }
@@ -49,11 +54,13 @@ export interface GatewayStats {
   sent: number;
   malformed: number;
   lostClients: number;
+  /** PUBLISHes the publish gate refused */
+  refused: number;
 }
 
 export class MqttSnGateway implements GatewayCore {
   readonly gwId: number;
-  readonly stats: GatewayStats = { received: 0, sent: 0, malformed: 0, lostClients: 0 };
+  readonly stats: GatewayStats = { received: 0, sent: 0, malformed: 0, lostClients: 0, refused: 0 };
   private socket?: Socket;
   private own?: MqttClient;
   private byPeer = new Map<string, ClientSession>();
@@ -410,6 +417,14 @@ export class MqttSnGateway implements GatewayCore {
         for (const k of this.corked) (k.stream as { uncork?: () => void }).uncork?.();
         this.corked.clear();
       });
+  }
+
+  refusePublish(client: string, topic: string, data: Uint8Array): boolean {
+    const why = this.opts.publishGate?.(client, topic, data, this.clock.now());
+    if (why === undefined) return false;
+    this.stats.refused++;
+    this.log(`PUBLISH of ${client || "an unconnected client"} on ${topic} refused: ${why}`);
+    return true;
   }
 
   anonymousPublish(topic: string, data: Uint8Array, retain: boolean): void {

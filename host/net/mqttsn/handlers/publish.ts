@@ -11,6 +11,7 @@ export const onPublish: Handler<PacketOf<"PUBLISH">> = (gw, peer, p) => {
     if (f.topicIdType === TopicIdType.NORMAL) return gw.log(`QoS -1 PUBLISH from ${peer.key} with a normal topic id ${p.topicId}: dropped`);
     const topic = gw.topicName(undefined, f.topicIdType, p.topicId);
     if (!topic) return gw.log(`QoS -1 PUBLISH from ${peer.key} to unknown predefined topic id ${p.topicId}: dropped`);
+    if (gw.refusePublish("", topic, p.data)) return;
     return gw.anonymousPublish(topic, p.data, f.retain);
   }
   if (!s || (s.state !== "active" && s.state !== "awake")) {
@@ -22,6 +23,12 @@ export const onPublish: Handler<PacketOf<"PUBLISH">> = (gw, peer, p) => {
   const topic = gw.topicName(s, f.topicIdType, p.topicId);
   if (!topic) {
     gw.send(peer, { type: "PUBACK", topicId: p.topicId, msgId: p.msgId, returnCode: ReturnCode.INVALID_TOPIC_ID });
+    return;
+  }
+  // the site policy, before anything is held or relayed: a refused QoS 1 message is answered, never retried
+  if (!s.qos2In.has(p.msgId) && gw.refusePublish(s.clientId, topic, p.data)) {
+    if (f.qos === 1) gw.send(peer, { type: "PUBACK", topicId: p.topicId, msgId: p.msgId, returnCode: ReturnCode.NOT_SUPPORTED });
+    if (f.qos === 2) gw.send(peer, { type: "PUBREC", msgId: p.msgId }); // and its PUBREL releases nothing
     return;
   }
   if (f.qos === 2) {
