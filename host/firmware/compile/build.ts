@@ -44,7 +44,7 @@ export interface FirmwareBuildOptions {
   trustFile?: string;
   /** the first envelope's seq - 1 (default: the build's time in seconds) */
   seqBase?: number;
-  /** the site policy YAML the device enforces on publish and actuator commands (docs/governance.md) */
+  /** the site policy YAML the device enforces on publish and actuator commands and, with an agents partition, on OTA installs (docs/governance.md) */
   policy?: string;
   /** model name -> .tflite for granted models (default models/<name>.tflite) */
   models?: Record<string, string>;
