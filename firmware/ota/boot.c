@@ -108,6 +108,11 @@ static void stop(void *c) {
   m->wasm = 0;
 }
 
+/* an update the site's rules refuse: the console line (the job's status carries the detail) */
+static void refused(const colony_bundle_t *next, const char *reason, const char *detail) {
+  colony_printf("ota: refused %s %s policy %s: %s\n", next->name, next->version, reason, detail);
+}
+
 static void boot(void) {
   static const uint32_t abi[] = {COLONY_ABI_VERSION};
   static colony_ota_policy_t policy;
@@ -116,6 +121,8 @@ static void boot(void) {
   policy.ntrusted = colony_ota_ntrusted;
   policy.abi = abi;
   policy.nabi = 1;
+  policy.updates = colony_ota_updates;
+  policy.log = refused;
   /* the partition as `colony flash` left it: the modules image, erased flash after it */
   const colony_flash_t *f = colony_agents_flash();
   if (!f) {

@@ -14,6 +14,8 @@ extern const uint32_t colony_agents_slot_size;
 /* generated: the site's trusted publisher keys */
 extern const uint8_t colony_ota_trusted[][32];
 extern const uint32_t colony_ota_ntrusted;
+/* generated: the site policy's update rules (colony firmware build --policy), or NULL */
+extern const colony_ota_updates_t *const colony_ota_updates;
 
 /* The module an agent runs from its active slot: 1 and *wasm, *len set; 0 when the
  * partition has none for it (the engine then runs the module compiled in). The first call

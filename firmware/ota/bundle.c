@@ -5,7 +5,7 @@
 #include "crypto.h"
 #include "ota_cbor.h"
 
-static const char *const REASONS[] = {"ok", "truncated", "malformed", "tampered", "untrusted-key", "wrong-abi", "older-version", "corrupted", "transfer-failed", "wrong-agent", "health-check", "install-failed", "flash-error", "bad-state"};
+static const char *const REASONS[] = {"ok", "truncated", "malformed", "tampered", "untrusted-key", "wrong-abi", "older-version", "corrupted", "transfer-failed", "wrong-agent", "health-check", "install-failed", "policy", "flash-error", "bad-state"};
 
 const char *colony_ota_reason_name(colony_ota_reason_t r) {
   return (unsigned)r < sizeof REASONS / sizeof REASONS[0] ? REASONS[r] : "unknown";

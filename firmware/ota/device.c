@@ -151,6 +151,7 @@ static void complete(colony_ota_device_t *d) {
   }
   if (e) st.reason = e == OTA_BAD_STATE ? "install-failed" : colony_ota_reason_name(e);
   else st.phase = "rolled-back", st.reason = colony_ota_reason_name(out.reason);
+  if (e == OTA_POLICY) st.detail = out.detail; /* the site policy's words, as the host's device sends them */
   finish(d, s, "install", st);
 }
 

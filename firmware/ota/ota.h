@@ -20,6 +20,7 @@ typedef enum {
   OTA_WRONG_AGENT,
   OTA_HEALTH_CHECK,
   OTA_INSTALL_FAILED,
+  OTA_POLICY, /* the site's update rules do not let this publisher make this change */
   /* not a refusal: the flash failed (or the power did) part-way; reboot and recover */
   OTA_FLASH_ERROR,
   /* not a refusal: the call makes no sense in this state (nothing provisioned, ...) */
@@ -65,11 +66,34 @@ typedef struct colony_bundle {
   uint8_t key[32], sig[64];
 } colony_bundle_t;
 
+/* The site policy's `updates:` rules (docs/governance.md), resolved per agent at build time
+ * (host/firmware/compile/updates.ts) as host/governance's UpdateGate resolves them: who may
+ * update the agent, and what a release may be granted beyond the running version's manifest. */
+typedef struct colony_ota_update_rule {
+  const char *agent;                /* the agent's name; "*" (the last entry): any other */
+  const uint8_t (*publishers)[32];
+  int16_t n_publishers;             /* -1: any key the device trusts */
+  const char *const *capabilities;  /* new capabilities allowed */
+  int16_t n_capabilities;           /* -1: any, 0: none */
+  const char *const *topics;        /* new topics allowed, to publish or subscribe */
+  int16_t n_topics;                 /* -1: any, 0: none */
+} colony_ota_update_rule_t;
+
+typedef struct colony_ota_updates {
+  const char *file;                       /* the policy's file, for the refusal's detail */
+  const colony_ota_update_rule_t *rules;
+  uint32_t n_rules;
+  uint32_t *refused;                      /* update:publisher, update:capability, update:topic */
+} colony_ota_updates_t;
+
 typedef struct colony_ota_policy {
   const uint8_t (*trusted)[32]; /* the site's publisher keys */
   uint32_t ntrusted;
   const uint32_t *abi; /* the ABIs this firmware runs */
   uint32_t nabi;
+  const colony_ota_updates_t *updates; /* NULL: no site policy, any trusted update may go ahead */
+  /* an update refused by the rules, for the console; NULL: none */
+  void (*log)(const colony_bundle_t *next, const char *reason, const char *detail);
 } colony_ota_policy_t;
 
 /* Structure only: truncated or malformed (or tampered when the manifest bytes are not CBOR). */
@@ -77,6 +101,13 @@ colony_ota_reason_t colony_bundle_read(const colony_src_t *src, colony_bundle_t 
 /* Everything before install, in host/ota's order: structure, signature, trust, ABI, then
  * anti-rollback (floor: the highest committed version, "" or NULL for none). */
 colony_ota_reason_t colony_bundle_verify(const colony_src_t *src, const colony_ota_policy_t *p, const char *floor, colony_bundle_t *b);
+
+#define COLONY_OTA_DETAIL_MAX 160u
+/* The update rules on `next` replacing `running` (both verified; each read from its source):
+ * OTA_OK, or OTA_POLICY with the host's words in detail (cut to cap - 1), counted, and logged.
+ * Reasons: "update:publisher", "update:capability", "update:topic". */
+colony_ota_reason_t colony_update_check(const colony_ota_policy_t *p, const colony_src_t *running_src, const colony_bundle_t *running, const colony_src_t *next_src,
+                                        const colony_bundle_t *next, char *detail, uint32_t cap);
 
 /* Semantic versions (semver.org 2.0.0): 1 when valid; compare gives -1, 0 or 1. */
 int colony_semver_valid(const char *v);
@@ -140,6 +171,7 @@ typedef struct colony_slots {
 typedef struct colony_install_result {
   int committed;            /* 1: the new version runs; 0: rolled back to the old one */
   colony_ota_reason_t reason; /* when rolled back: OTA_HEALTH_CHECK or OTA_INSTALL_FAILED */
+  char detail[COLONY_OTA_DETAIL_MAX + 1]; /* when refused with OTA_POLICY: why */
 } colony_install_result_t;
 
 /* Reads the boot record; runs nothing (boot does). */
@@ -157,8 +189,9 @@ colony_ota_reason_t colony_slots_stage_chunk(colony_slots_t *s, uint32_t index, 
 int colony_slots_staged_count(const colony_slots_t *s);
 /* SHA-256 of what is staged (all of it): what a job's sha256 names. */
 colony_ota_reason_t colony_slots_staged_sha256(const colony_slots_t *s, uint8_t out[32]);
-/* Installs the fully staged bundle: verify, header, state handoff, trial, health, commit or
- * roll back. A refusal leaves everything as it was; OTA_FLASH_ERROR means reboot. */
+/* Installs the fully staged bundle: verify, the site's update rules (OTA_POLICY, out->detail
+ * saying why), header, state handoff, trial, health, commit or roll back. A refusal leaves
+ * everything as it was (a staged slot without its header never boots); OTA_FLASH_ERROR means reboot. */
 colony_ota_reason_t colony_slots_install(colony_slots_t *s, const char *rollout, colony_install_result_t *out);
 /* The same in two steps, for a health window that takes time: begin switches to the new
  * version on trial (or, when it cannot start, back at once: trial_pending is then 0); end

@@ -203,6 +203,12 @@ static colony_ota_reason_t start(colony_slots_t *s, int slot, const uint8_t *sta
   return OTA_OK;
 }
 
+/* The site's update rules on b (from src) replacing the running version (its slot's manifest). */
+static colony_ota_reason_t allowed(colony_slots_t *s, const colony_src_t *src, const colony_bundle_t *b, colony_install_result_t *out) {
+  colony_src_t run = {s->flash, 0, slot_off(s, s->slot) + HDR, s->layout.slot_size - HDR};
+  return colony_update_check(s->policy, &run, &s->bundle, src, b, out->detail, sizeof out->detail);
+}
+
 static void stop(colony_slots_t *s) {
   if (s->running) s->rt->stop(s->rt->ctx);
   s->running = 0;
@@ -330,6 +336,8 @@ colony_ota_reason_t colony_slots_install_begin(colony_slots_t *s, const char *ro
   colony_bundle_t b;
   TRY(colony_bundle_verify(&src, s->policy, s->rec.floor, &b));
   if (strcmp(b.name, s->bundle.name)) return OTA_WRONG_AGENT;
+  /* Refused by the site's rules: the slot keeps no header, so it is never booted. */
+  TRY(allowed(s, &src, &b, out));
   /* The header last: erased since staging began (or already this one after an earlier try). */
   uint8_t want[HDR], have[HDR], sha[32];
   TRY(sha_of(s, at + HDR, s->stage_size, sha));
@@ -403,6 +411,7 @@ colony_ota_reason_t colony_slots_install_bytes(colony_slots_t *s, const uint8_t 
   if (!s->running) return OTA_BAD_STATE;
   TRY(colony_bundle_verify(&src, s->policy, s->rec.floor, &b));
   if (strcmp(b.name, s->bundle.name)) return OTA_WRONG_AGENT;
+  TRY(allowed(s, &src, &b, out));
   if (n + HDR > s->layout.slot_size) return OTA_MALFORMED;
   TRY(colony_slots_stage(s, id, n, chunk));
   for (uint32_t i = 0; i * chunk < n; i++) TRY(colony_slots_stage_chunk(s, i, bundle + i * chunk, n - i * chunk < chunk ? n - i * chunk : chunk));

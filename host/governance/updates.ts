@@ -15,6 +15,11 @@ export interface UpdateManifest {
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 const hexKey = (k: Uint8Array): string => Buffer.from(k).toString("hex");
 
+/** The rule that decides an agent's updates: the first naming it (or "*"); none: any trusted key, nothing new. */
+export function updateRuleOf(policy: SitePolicy, agent: string): UpdateRule {
+  return policy.updates.find((r) => r.agents.includes("*") || r.agents.includes(agent)) ?? { agents: ["*"], publishers: ["*"], newCapabilities: "none", newTopics: "none" };
+}
+
 export class UpdateGate {
   /** refusals by reason: "update:publisher", "update:capability", "update:topic" */
   readonly refused: Record<string, number> = {};
@@ -25,10 +30,10 @@ export class UpdateGate {
   /** undefined: the update may go ahead; else why not. */
   check(running: UpdateManifest, next: UpdateManifest, publisher: Uint8Array): string | undefined {
     this.checks++;
-    const rule: UpdateRule = this.policy.updates.find((r) => r.agents.includes("*") || r.agents.includes(next.name)) ?? { agents: ["*"], publishers: ["*"], newCapabilities: "none", newTopics: "none" };
+    const rule = updateRuleOf(this.policy, next.name);
     const who = `${next.name} ${running.version} -> ${next.version}`;
     const key = hexKey(publisher);
-    if (!rule.publishers.includes("*") && !rule.publishers.includes(key))
+    if (!rule.publishers.some((p) => p === "*" || p.toLowerCase() === key))
       return this.refuse("update:publisher", `site policy: key ${key.slice(0, 16)}… may not update ${next.name} (${who}; ${this.policy.file})`);
     const had = new Set(strings(running.capabilities));
     const addedCaps = strings(next.capabilities).filter((c) => !had.has(c));

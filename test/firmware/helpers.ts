@@ -1,8 +1,12 @@
 // Shared by the firmware tests: tools that must be there under CI, agents to build,
 // and the host-side twin of the firmware's simulated accel0 (firmware/runtime/sim.c).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildAgents } from "../../host/compile/index.ts";
 import { hasTool, type AgentInput } from "../../host/firmware/index.ts";
+import { updatesSource } from "../../host/firmware/compile/updates.ts";
+import type { SitePolicy } from "../../host/governance/index.ts";
 import type { SensorSource } from "../../host/hal/index.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -14,6 +18,19 @@ export function missingTools(tools: string[]): string[] {
   const missing = tools.filter((t) => !hasTool(t));
   if (missing.length && process.env.CI) throw new Error(`firmware tests need ${missing.join(", ")} (CI installs them: scripts/install-system-deps.sh)`);
   return missing;
+}
+
+/** Compiles test/firmware/harness/ota.c with firmware/ota into `bin`, with the update rules
+ * `colony firmware build --policy` would generate for `agents` (none without a policy). */
+export function buildOtaHarness(bin: string, policy?: SitePolicy, agents: readonly string[] = []): void {
+  const ota = path.join(ROOT, "firmware/ota");
+  const crypto = path.join(ROOT, "firmware/crypto");
+  const rules = `${bin}-updates.c`;
+  mkdirSync(path.dirname(bin), { recursive: true });
+  writeFileSync(rules, `#include "ota.h"\n${updatesSource(policy, agents)}\n`);
+  const sources = ["ota_cbor", "semver", "bundle", "record", "slots", "modules", "device", "updates"].map((f) => path.join(ota, `${f}.c`));
+  const cryptoSources = ["sha256", "sha512", "ed25519"].map((f) => path.join(crypto, `${f}.c`));
+  execFileSync("cc", ["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", `-I${ota}`, `-I${crypto}`, path.join(ROOT, "test/firmware/harness/ota.c"), rules, ...sources, ...cryptoSources, "-o", bin]);
 }
 
 export async function buildShippedAgents(): Promise<void> {

@@ -2,14 +2,14 @@
 // rollout controller and chunk server: the harness's link is a line protocol bridged here to
 // an in-memory broker, so the C device and the TS controller speak the real messages.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { MemoryBus, RolloutController, decodeStatus, hex, lossyTransport, otaTopics, type OtaTransport, type StatusMessage } from "../../host/ota/index.ts";
-import { PUBLISHER, STRANGER, counterBundle } from "../ota/fixtures.ts";
-import { missingTools, OUT, ROOT } from "./helpers.ts";
+import { MemoryBus, RolloutController, buildBundle, decodeStatus, hex, lossyTransport, otaTopics, verifyBundle, type OtaTransport, type StatusMessage } from "../../host/ota/index.ts";
+import { parsePolicy, UpdateGate } from "../../host/governance/index.ts";
+import { PUBLISHER, STRANGER, agentWasm, counterBundle, manifest } from "../ota/fixtures.ts";
+import { buildOtaHarness, missingTools, OUT } from "./helpers.ts";
 
 const missing = missingTools(["cc"]);
 const BIN = path.join(OUT, "ota-device");
@@ -28,9 +28,10 @@ afterEach(() => {
 });
 
 /** Starts the C device on `transport`: its subscriptions and publications cross the bridge. */
-function startDevice(transport: OtaTransport, id: string, args: string[] = []): Promise<CDevice> {
+/** bin: a harness build (another one has the site's update rules); keys: the publishers it trusts. */
+function startDevice(transport: OtaTransport, id: string, args: string[] = [], bin = BIN, keys = [PUBLISHER]): Promise<CDevice> {
   const v1 = path.join(DIR, "v1.cab");
-  const child = spawn(BIN, ["device", hex(PUBLISHER.publicKey), "plant-1", id, v1, ...args]);
+  const child = spawn(bin, ["device", keys.map((k) => hex(k.publicKey)).join(","), "plant-1", id, v1, ...args]);
   running.push(child);
   const lines: string[] = [];
   let announced: () => void;
@@ -68,10 +69,7 @@ describe.skipIf(missing.length > 0)("the C device's OTA engine against host/ota'
   beforeAll(() => {
     mkdirSync(DIR, { recursive: true });
     writeFileSync(path.join(DIR, "v1.cab"), counterBundle("1.0.0", { size: 2048 }));
-    const ota = path.join(ROOT, "firmware/ota");
-    const crypto = path.join(ROOT, "firmware/crypto");
-    const sources = ["ota_cbor", "semver", "bundle", "record", "slots", "modules", "device"].map((f) => path.join(ota, `${f}.c`));
-    execFileSync("cc", ["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", `-I${ota}`, `-I${crypto}`, path.join(ROOT, "test/firmware/harness/ota.c"), ...sources, ...["sha256", "sha512", "ed25519"].map((f) => path.join(crypto, `${f}.c`)), "-o", BIN]);
+    buildOtaHarness(BIN);
   });
 
   it("installs a rollout, refuses older, untrusted and wrong-ABI bundles, rolls back a sick version, and follows an operator rollback", async () => {
@@ -93,6 +91,30 @@ describe.skipIf(missing.length > 0)("the C device's OTA engine against host/ota'
     await new Promise((r) => setTimeout(r, 100));
     expect(statuses.at(-1)).toMatchObject({ rollout: "r3", phase: "rolled-back", running: "2.0.0" });
     // the state handed over at each install and rollback: provisioned at 8, still 8
+    expect(await dev.quit()).toBe("final 2.0.0 8");
+  }, 120_000);
+
+  it("refuses a release the site's update rules forbid after its download, before the slot is made bootable, and keeps the old version", async () => {
+    const policy = parsePolicy(`updates:\n  - { agents: [counter], publishers: [${hex(PUBLISHER.publicKey)}], newCapabilities: none, newTopics: [telemetry/count] }\n`, "site.yaml");
+    const bin = `${BIN}-policy`;
+    buildOtaHarness(bin, policy, ["counter"]);
+    const bus = new MemoryBus();
+    const dev = await startDevice(bus.client(), "c-dev", [], bin, [PUBLISHER, STRANGER]);
+    const release = (version: string, extra: Record<string, unknown>, key = PUBLISHER) => buildBundle({ ...manifest(version), ...extra }, agentWasm({ version: 2, size: 2048 }), key);
+    const gate = new UpdateGate(policy);
+    const v1 = verifyBundle(readFileSync(path.join(DIR, "v1.cab")), { trustedKeys: [PUBLISHER.publicKey], abi: [1] }).manifest;
+    for (const [id, b] of [
+      ["r-cap", release("2.0.0", { capabilities: ["clock", "log", "actuator:valve0"] })],
+      ["r-topic", release("2.0.0", { subscribe: ["cmd/#"] })],
+      ["r-key", release("2.0.0", {}, STRANGER)],
+    ] as const) {
+      const next = verifyBundle(b, { trustedKeys: [PUBLISHER.publicKey, STRANGER.publicKey], abi: [1] });
+      expect(await rollout(bus, b, id), id).toMatchObject({ phase: "refused", reason: "policy", detail: gate.check(v1, next.manifest, next.publicKey), running: "1.0.0" });
+    }
+    // what the rule allows goes ahead
+    expect(await rollout(bus, release("2.0.0", { publish: ["telemetry/count"] }), "r-ok")).toMatchObject({ phase: "committed", running: "2.0.0" });
+    expect(dev.lines.filter((l) => l.startsWith("log ")).map((l) => l.split(" ")[4])).toEqual(["update:capability:", "update:topic:", "update:publisher:"]);
+    // the old version ran on, with its state, until the allowed release took it over
     expect(await dev.quit()).toBe("final 2.0.0 8");
   }, 120_000);
 

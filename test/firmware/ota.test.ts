@@ -1,15 +1,17 @@
 // firmware/ota (C) against host/ota: bundles built by host/ota's builder are accepted, bad ones
 // refused with host/ota's reasons; installs, rollbacks and 100 power cuts on a simulated NOR
-// flash (test/firmware/harness/ota.c), mirroring test/ota/slots.test.ts.
+// flash (test/firmware/harness/ota.c), mirroring test/ota/slots.test.ts; the site policy's
+// update rules, generated as `colony firmware build --policy` does, against UpdateGate.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { OtaError, buildBundle, hex, verifyBundle } from "../../host/ota/index.ts";
+import { OtaError, buildBundle, hex, verifyBundle, type PublisherKey } from "../../host/ota/index.ts";
+import { parsePolicy, UpdateGate } from "../../host/governance/index.ts";
 import { encode } from "../../host/ota/cbor.ts";
 import { buildModulesImage, readModulesImage } from "../../host/firmware/esp32/index.ts";
 import { PUBLISHER, STRANGER, agentWasm, counterBundle, manifest } from "../ota/fixtures.ts";
-import { missingTools, OUT, ROOT } from "./helpers.ts";
+import { buildOtaHarness, missingTools, OUT } from "./helpers.ts";
 
 const missing = missingTools(["cc"]);
 const BIN = path.join(OUT, "ota");
@@ -40,11 +42,7 @@ const versioned = (version: string, abi = 1) => buildBundle({ ...manifest(versio
 beforeAll(() => {
   if (missing.length > 0) return;
   mkdirSync(DIR, { recursive: true });
-  const ota = path.join(ROOT, "firmware/ota");
-  const crypto = path.join(ROOT, "firmware/crypto");
-  const sources = ["ota_cbor", "semver", "bundle", "record", "slots", "modules", "device"].map((f) => path.join(ota, `${f}.c`));
-  const cryptoSources = ["sha256", "sha512", "ed25519"].map((f) => path.join(crypto, `${f}.c`));
-  execFileSync("cc", ["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", `-I${ota}`, `-I${crypto}`, path.join(ROOT, "test/firmware/harness/ota.c"), ...sources, ...cryptoSources, "-o", BIN]);
+  buildOtaHarness(BIN);
 });
 
 describe.skipIf(missing.length > 0)("firmware OTA (C) against host/ota", () => {
@@ -181,5 +179,79 @@ describe.skipIf(missing.length > 0)("firmware OTA (C): the agents partition", ()
     const notImage = new Uint8Array(image);
     notImage[0] = 0x41;
     expect(harness("modules", KEY, file(notImage))).toEqual(["boot malformed"]);
+  });
+});
+
+describe.skipIf(missing.length > 0)("firmware OTA (C): the site policy's update rules against host/governance's UpdateGate", () => {
+  const BOTH = `${KEY},${hex(STRANGER.publicKey)}`;
+  const policies = [
+    parsePolicy(
+      [
+        "updates:",
+        `  - { agents: [counter], publishers: [${KEY}], newCapabilities: [sensor:temp0], newTopics: [telemetry/temp] }`,
+        "  - { agents: [meter], publishers: ['*'], newCapabilities: any, newTopics: none }",
+      ].join("\n"),
+      "p-a.yaml",
+    ),
+    // a "*" rule first shadows the one naming counter; the key in capitals is the same key
+    parsePolicy(
+      [
+        "updates:",
+        `  - { agents: ['*'], publishers: [${hex(STRANGER.publicKey).toUpperCase()}], newCapabilities: none, newTopics: any }`,
+        "  - { agents: [counter], publishers: ['*'], newCapabilities: any, newTopics: any }",
+      ].join("\n"),
+      "p-b.yaml",
+    ),
+  ];
+  const AGENTS = ["counter", "meter", "gauge"]; // gauge: no rule names it in p-a.yaml
+  const grants = { capabilities: ["clock", "log"], publish: ["telemetry/a"], subscribe: ["cmd/x"] };
+  const releases: [string, Record<string, unknown>, PublisherKey][] = [
+    ["same grants", {}, PUBLISHER],
+    ["same grants, the other key", {}, STRANGER],
+    ["a capability a rule lists", { capabilities: ["clock", "log", "sensor:temp0"] }, PUBLISHER],
+    ["capabilities no rule lists, one twice", { capabilities: ["actuator:valve0", "clock", "sensor:temp0", "actuator:valve0"] }, PUBLISHER],
+    ["a topic a rule lists", { publish: ["telemetry/a", "telemetry/temp"] }, PUBLISHER],
+    ["subscribing to what it published", { subscribe: ["cmd/x", "telemetry/a"] }, PUBLISHER],
+    ["a new topic both ways, named twice", { publish: ["telemetry/a", "x", "x"], subscribe: ["x", "cmd/#"] }, PUBLISHER],
+    ["a new capability and a new topic", { capabilities: ["clock", "model:ad"], publish: ["alarm"] }, STRANGER],
+    ["grants dropped", { capabilities: ["clock"], publish: [], subscribe: [] }, PUBLISHER],
+    ["lists that are not lists of strings", { capabilities: "sensor:x", publish: [1, "telemetry/a", { t: "y" }], subscribe: null }, PUBLISHER],
+  ];
+  const bundle = (name: string, version: string, extra: Record<string, unknown>, key: PublisherKey) =>
+    buildBundle({ ...manifest(version), name, ...grants, ...extra }, agentWasm({ version: 1, size: 600 }), key);
+
+  it("allows and refuses every release as the host does, with its words and counts, before a byte is written", () => {
+    const seen = new Set<string>();
+    for (const [p, policy] of policies.entries()) {
+      const bin = `${BIN}-updates-${p}`;
+      buildOtaHarness(bin, policy, AGENTS);
+      for (const name of AGENTS) {
+        const gate = new UpdateGate(policy);
+        const running = bundle(name, "1.0.0", {}, PUBLISHER);
+        const nexts = releases.map(([, extra, key]) => bundle(name, "2.0.0", extra, key));
+        const lines = execFileSync(bin, ["updates", BOTH, file(running), ...nexts.map(file)], { encoding: "utf8" }).trim().split("\n");
+        const expected = nexts.map((b) => {
+          const next = verifyBundle(b, { trustedKeys: [PUBLISHER.publicKey, STRANGER.publicKey], abi: [1] });
+          const why = gate.check(verifyBundle(running, { trustedKeys: [PUBLISHER.publicKey], abi: [1] }).manifest, next.manifest, next.publicKey);
+          return why === undefined ? "committed" : `policy writes=0 ${why}`;
+        });
+        const got = lines.filter((l) => !l.startsWith("log ") && !l.startsWith("refused ")).map((l) => l.replace(/^committed writes=[1-9]\d*$/, "committed"));
+        expect(got, `${policy.file} ${name}`).toEqual(expected);
+        // a console line per refusal, with the reason the count has
+        expect(lines.filter((l) => l.startsWith("log ")).map((l) => l.split(" ")[4])).toEqual(expected.filter((e) => e !== "committed").map((e) => `${e.match(/asks for new (\w+)/)?.[1] === "topics" ? "update:topic" : /asks for new/.test(e) ? "update:capability" : "update:publisher"}:`));
+        const r = gate.refused;
+        expect(lines.at(-1)).toBe(`refused update:publisher=${r["update:publisher"] ?? 0} update:capability=${r["update:capability"] ?? 0} update:topic=${r["update:topic"] ?? 0}`);
+        for (const k of Object.keys(r)) seen.add(k);
+        if (expected.includes("committed")) seen.add("allowed");
+      }
+    }
+    expect(seen).toEqual(new Set(["allowed", "update:publisher", "update:capability", "update:topic"]));
+  });
+
+  it("without a policy every trusted release goes ahead", () => {
+    const bin = `${BIN}-updates-none`;
+    buildOtaHarness(bin);
+    const lines = execFileSync(bin, ["updates", BOTH, file(bundle("counter", "1.0.0", {}, PUBLISHER)), ...releases.map(([, extra, key]) => file(bundle("counter", "2.0.0", extra, key)))], { encoding: "utf8" }).trim().split("\n");
+    expect(lines.map((l) => l.split(" ")[0])).toEqual(releases.map(() => "committed"));
   });
 });

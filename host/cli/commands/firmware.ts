@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option("--unsealed", "with --link: bodies cross the link as they are, no envelopes")
     .option("--agents-partition <bundles>", "signed bundles (.cab, comma-separated) for the agents partition: provisioned at first boot, updated over the air (needs --engine wasm3)")
     .option("--publishers <keys>", "publisher public keys (64 hex digits each, comma-separated) whose bundles the device installs")
-    .option("--policy <file>", "site policy YAML the device enforces on publish and actuator commands (egress classes, local-only topics, rate limits, task priorities, shared actuators)")
+    .option("--policy <file>", "site policy YAML the device enforces on publish and actuator commands (egress classes, local-only topics, rate limits, task priorities, shared actuators) and, with --agents-partition, on OTA installs (updates rules)")
     .option("--json", "print the result as JSON")
     .action(async (o: { board: string; agents: string; events?: string; out: string; engine: string; link?: boolean; device?: string; site: string; seed?: string; key?: string; trust?: string; unsealed?: boolean; agentsPartition?: string; publishers?: string; policy?: string; json?: boolean }) => {
       if (o.engine !== "native" && o.engine !== "wasm3") throw new CliError(`--engine must be native or wasm3, got "${o.engine}"`);

@@ -1,11 +1,13 @@
 // The `agents` partition for a QEMU firmware (firmware/ota/boot.c): the image `colony flash`
 // writes (host/firmware/esp32's modules image of signed bundles), the room for each module's
-// slot pair after it, and the site's trusted publisher keys, as generated C.
+// slot pair after it, the site's trusted publisher keys and its update rules, as generated C.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildModulesImage } from "../esp32/index.ts";
 import { parsePublicKey, readBundle } from "../../ota/index.ts";
+import type { SitePolicy } from "../../governance/index.ts";
 import { FirmwareBuildError } from "./targets.ts";
+import { updatesSource } from "./updates.ts";
 
 export interface AgentsPartitionOptions {
   /** Signed bundles (.cab) the partition holds at first boot. */
@@ -14,6 +16,8 @@ export interface AgentsPartitionOptions {
   readonly trustedKeys: readonly string[];
   /** The board has the partition in flash (ESP-IDF): generate only the layout and keys. */
   readonly inFlash?: boolean;
+  /** The site policy whose `updates:` rules an OTA install must pass (absent: none). */
+  readonly policy?: SitePolicy;
 }
 
 const SECTOR = 4096;
@@ -49,6 +53,7 @@ export function generateAgentsPartition(o: AgentsPartitionOptions, gen: string):
     `const uint32_t colony_agents_slot_size = ${slotSize}u;`,
     `const uint8_t colony_ota_trusted[${keys.length}][32] = {${keys.map((k) => `{${Array.from(k).join(",")}}`).join(", ")}};`,
     `const uint32_t colony_ota_ntrusted = ${keys.length}u;`,
+    updatesSource(o.policy, modules.map((m) => m.name)),
   ];
   // On a real board `colony flash` writes the image into the flash partition, which the port
   // maps (boards/esp32/main/agents_flash.c); under QEMU the partition is RAM laid out at boot.

@@ -44,7 +44,7 @@ export interface FirmwareBuildOptions {
   trustFile?: string;
   /** the first envelope's seq - 1 (default: the build's time in seconds) */
   seqBase?: number;
-  /** the site policy YAML the device enforces on publish and actuator commands (docs/governance.md) */
+  /** the site policy YAML the device enforces on publish and actuator commands and, with an agents partition, on OTA installs (docs/governance.md) */
   policy?: string;
   /** model name -> .tflite for granted models (default models/<name>.tflite) */
   models?: Record<string, string>;
@@ -156,6 +156,7 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
     o.link && o.sealed !== false
       ? firmwareKeys({ deviceId, ...(o.keyFile === undefined || o.seed !== undefined ? { seed: o.seed ?? 1 } : {}), ...(o.keyFile !== undefined ? { keyFile: o.keyFile } : {}), ...(o.trustFile !== undefined ? { trustFile: o.trustFile } : {}), ...(o.seqBase !== undefined ? { seqBase: o.seqBase } : {}) })
       : undefined;
+  const policy = o.policy !== undefined ? loadPolicy(o.policy) : undefined;
   const configPath = path.join(gen, "colony_config.c");
   writeFileSync(
     configPath,
@@ -170,7 +171,7 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
         link: o.link ?? false,
         seed: o.seed ?? 1,
         ...(envelope ? { envelope } : {}),
-        ...(o.policy !== undefined ? { policy: loadPolicy(o.policy) } : {}),
+        ...(policy ? { policy } : {}),
       },
       wasm3Modules,
     ),
@@ -178,7 +179,7 @@ export async function buildFirmware(o: FirmwareBuildOptions): Promise<FirmwareBu
   sources.push(configPath);
   if (o.agentsPartition) {
     if (engine !== "wasm3") throw new FirmwareBuildError("agents from the agents partition run on wasm3: use --engine wasm3");
-    sources.push(...cFiles(path.join(fw, "ota")), generateAgentsPartition({ ...o.agentsPartition, inFlash: target.idf ?? false }, gen).source);
+    sources.push(...cFiles(path.join(fw, "ota")), generateAgentsPartition({ ...o.agentsPartition, inFlash: target.idf ?? false, ...(policy ? { policy } : {}) }, gen).source);
     includes.push(path.join(fw, "ota"));
   }
   if (target.idf)

@@ -5,7 +5,8 @@
  * double keeps an i32 state (4 bytes LE, as test/ota's TestRuntime) and fails its health
  * window for the versions named with --sick. `device` runs firmware/ota/device.c on a line
  * link (stdin: "msg <topic> <hex>", stdout: "pub <topic> <retain> <hex>", "sub <filter>")
- * that the TS test bridges to host/ota's controller. */
+ * that the TS test bridges to host/ota's controller. `updates` installs each bundle on a fresh
+ * device running the first, through the site's update rules the harness was built with. */
 #define _POSIX_C_SOURCE 200809L
 #include <poll.h>
 #include <stdio.h>
@@ -121,7 +122,10 @@ static const colony_ota_runtime_t *const rt_list[4] = {&runtimes[0], &runtimes[1
 static const colony_slot_layout_t layout = {0, 8192, SECTOR};
 static uint8_t trusted[4][32];
 static const uint32_t abis[] = {1};
-static colony_ota_policy_t policy = {(const uint8_t (*)[32])trusted, 0, abis, 1};
+/* the update rules this build of the harness was generated with (test/firmware/helpers.ts), or NULL */
+extern const colony_ota_updates_t *const colony_ota_updates;
+static void logged(const colony_bundle_t *next, const char *reason, const char *detail) { printf("log %s %s policy %s: %s\n", next->name, next->version, reason, detail); }
+static colony_ota_policy_t policy = {(const uint8_t (*)[32])trusted, 0, abis, 1, 0, logged};
 static colony_slots_t S;
 
 static uint8_t *load(const char *path, uint32_t *n) {
@@ -259,6 +263,7 @@ static int boot_modules(void) {
 
 int main(int argc, char **argv) {
   if (argc < 3) { fprintf(stderr, "usage: ota verify|install|powercut ...\n"); return 2; }
+  policy.updates = colony_ota_updates;
   /* argv[2]: trusted keys, hex, comma-separated */
   for (const char *k = argv[2]; *k && policy.ntrusted < 4; k += k[64] == ',' ? 65 : 64) {
     unhex(k, trusted[policy.ntrusted++], 32);
@@ -343,6 +348,25 @@ int main(int argc, char **argv) {
         printf("%s\n", e ? colony_ota_reason_name(e) : out.committed ? "committed" : colony_ota_reason_name(out.reason));
       } else printf("-\n");
     }
+    return 0;
+  }
+  if (!strcmp(argv[1], "updates")) {
+    /* updates <keys> <running> <bundle>...: per bundle "<outcome> writes=<n>[ <detail>]" (n:
+     * flash writes and erases the install made), then the refusals counted by reason */
+    uint32_t n1;
+    uint8_t *v1 = load(argv[3], &n1);
+    for (int i = 4; i < argc; i++) {
+      if (provisioned(v1, n1)) return 1;
+      uint32_t n;
+      uint8_t *p = load(argv[i], &n);
+      colony_install_result_t out;
+      long ops = F.ops;
+      colony_ota_reason_t e = colony_slots_install_bytes(&S, p, n, "r", &out);
+      printf("%s writes=%ld%s%s\n", e ? colony_ota_reason_name(e) : out.committed ? "committed" : colony_ota_reason_name(out.reason), F.ops - ops, e == OTA_POLICY ? " " : "", e == OTA_POLICY ? out.detail : "");
+      free(p);
+    }
+    const uint32_t *r = colony_ota_updates ? colony_ota_updates->refused : 0;
+    if (r) printf("refused update:publisher=%u update:capability=%u update:topic=%u\n", (unsigned)r[0], (unsigned)r[1], (unsigned)r[2]);
     return 0;
   }
   if (!strcmp(argv[1], "device")) return device_mode(argc, argv);
