@@ -55,7 +55,7 @@ export async function startMosquittoCluster(n: number): Promise<MosquittoCluster
 
 /** Broker i's config: a listener, and for i > 0 a bridge to the hub carrying every topic both ways. */
 export function brokerConfig(i: number, ports: number[]): string {
-  const lines = [`listener ${ports[i]} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest none", "max_queued_messages 0", ""];
+  const lines = [`listener ${ports[i]} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest none", "max_queued_messages 0", "set_tcp_nodelay true", ""];
   if (i > 0)
     lines.push(
       `connection colony-bridge-${i}`,
