@@ -48,7 +48,10 @@ export class ShardLink implements BusLink {
   private sentTo: number[];
   private receivedFrom: number[];
   private lastSync: (SyncMessage | undefined)[];
-  private waiter?: { t: number; resolve: () => void };
+  private waiter?: { t: number; resolve: () => void; reject: (e: Error) => void };
+  /** why the connection ended, when it ended before close() */
+  private lost?: Error;
+  private closing = false;
   private published = 0;
   private late = 0;
   private lateSum = 0;
@@ -68,12 +71,21 @@ export class ShardLink implements BusLink {
     this.receivedFrom = new Array<number>(o.shards).fill(0);
     this.lastSync = new Array<SyncMessage | undefined>(o.shards).fill(undefined);
     client.on("message", (topic, payload) => this.onMessage(topic, payload));
+    // without its connection the shard would wait at the next barrier for ever: fail instead
+    client.on("close", () => {
+      if (this.closing || this.lost) return;
+      this.lost = new Error(`shard ${o.shard} lost its connection to ${o.url}`);
+      this.waiter?.reject(this.lost);
+      this.waiter = undefined;
+    });
   }
 
   /** Connects and listens to the other shards' barrier messages (before any of them can be sent). */
   static async connect(o: ShardLinkOptions): Promise<ShardLink> {
     if (o.shards > 255) throw new RangeError(`at most 255 shards (got ${o.shards})`);
-    const client = await mqtt.connectAsync(o.url, { clientId: `colony-${o.run}-shard-${o.shard}`, protocolVersion: 5, clean: true, reconnectPeriod: 0, log: () => undefined });
+    // keepalive 0: installing 75,000 agents holds the event loop for minutes, and a broker that
+    // heard nothing for 1.5 keep-alives would drop the connection; a shard that dies is seen by its parent
+    const client = await mqtt.connectAsync(o.url, { clientId: `colony-${o.run}-shard-${o.shard}`, protocolVersion: 5, clean: true, keepalive: 0, reconnectPeriod: 0, log: () => undefined });
     (client.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
     const link = new ShardLink(client, o);
     await client.subscribeAsync(syncTopic(o.run, "+"), { qos: 0, nl: true });
@@ -116,11 +128,12 @@ export class ShardLink implements BusLink {
   }
 
   async sync(t: number): Promise<void> {
+    if (this.lost) throw this.lost;
     const msg: SyncMessage = { t, sent: this.sentTo, ...(this.filtersChanged ? { filters: [...this.filters.keys()] } : {}) };
     this.filtersChanged = false;
     this.client.publish(syncTopic(this.o.run, this.o.shard), JSON.stringify(msg), { qos: 0 });
     const waited = performance.now();
-    if (!this.allAt(t)) await new Promise<void>((resolve) => (this.waiter = { t, resolve }));
+    if (!this.allAt(t)) await new Promise<void>((resolve, reject) => (this.waiter = { t, resolve, reject }));
     const now = performance.now();
     this.waitMs += now - waited;
     this.syncs++;
@@ -147,6 +160,7 @@ export class ShardLink implements BusLink {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.client.endAsync();
   }
 

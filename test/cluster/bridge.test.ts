@@ -57,4 +57,17 @@ describe.skipIf(!mosquittoPath())("Mosquitto cluster", () => {
       await cluster.stop();
     }
   });
+
+  it("a shard whose broker goes away fails at the barrier instead of waiting for ever", async () => {
+    const cluster = await startMosquittoCluster(2);
+    const links = await Promise.all([0, 1].map((shard) => ShardLink.connect({ url: cluster.urls[shard]!, run: "lost", shard, shards: 2 })));
+    const clock = new VirtualClock();
+    links[0]!.attach(new LocalBus(clock, 3), clock);
+    // shard 1 never reaches the barrier; the brokers stop under shard 0 while it waits
+    const waiting = expect(links[0]!.sync(0)).rejects.toThrow(/shard 0 lost its connection to mqtt:\/\/127\.0\.0\.1:\d+/);
+    await cluster.stop();
+    await waiting;
+    await expect(links[0]!.sync(100)).rejects.toThrow(/lost its connection/);
+    await Promise.all(links.map((l) => l.close().catch(() => undefined)));
+  });
 });
