@@ -91,6 +91,8 @@ export async function runCluster(o: ClusterOptions): Promise<ClusterSummary> {
         // the others wait for this one at their next barrier: stop them
         for (const c of children) if (c !== child && c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
       };
+      // a send to a shard that has just died is an error event: report it, do not throw
+      child.on("error", (e) => fail(`shard process: ${e.message}`));
       connected.push(
         new Promise<void>((resolve, reject) => {
           child.on("message", (m: ShardMessage) => {
