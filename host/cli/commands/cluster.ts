@@ -11,7 +11,7 @@ interface ClusterCliOptions {
   devices?: number;
   shards: number;
   brokers: number;
-  sync: number;
+  sync?: number;
   duration?: number;
   seed?: number;
   json?: boolean;
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option("--devices <n>", "the fleet's device count instead of the file's (a scenario with one fleet group)", wholeNumber("--devices", 1))
     .option("--shards <n>", "simulator processes, each with a range of the devices and one MQTT connection", wholeNumber("--shards", 1, 255), 2)
     .option("--brokers <n>", "Mosquitto brokers on loopback, bridged to the first (shard i uses broker i mod n)", wholeNumber("--brokers", 1), 2)
-    .option("--sync <d>", "virtual time between the shards' barriers: a message from another shard is at most this late", duration("--sync"), 100)
+    .option("--sync <d>", "virtual time between the shards' barriers: a message from another shard is at most this late (default: 100ms)", duration("--sync"))
     .option("--duration <d>", "override how long to run, with a unit: 500ms, 30s, 2m", duration("--duration"))
     .option("--seed <n>", "override the scenario's seed (a whole number)", wholeNumber("--seed", 0, 0xffffffff))
     .option("--json", "print the merged summary as JSON")
@@ -40,7 +40,7 @@ export function register(program: Command): void {
             scenarioText: text,
             shards: o.shards,
             brokers: o.brokers,
-            syncMs: o.sync,
+            ...(o.sync !== undefined ? { syncMs: o.sync } : {}),
             ...(o.devices !== undefined ? { devices: o.devices } : {}),
             ...(o.duration !== undefined ? { durationMs: o.duration } : {}),
             ...(o.seed !== undefined ? { seed: o.seed } : {}),
