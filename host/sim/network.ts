@@ -4,7 +4,8 @@
 // checked (Ed25519 envelopes, replay windows) and its network model. "mqtt":
 // real time, every device its own MQTT connection to a broker (the embedded
 // aedes when no URL is given), messages sealed the same way.
-import { LocalBus, type BusMessage, type BusPort, type Clock } from "../kernel/index.ts";
+import { LocalBus, VirtualClock, type BusMessage, type BusPort, type Clock } from "../kernel/index.ts";
+import type { BusLink } from "./bus-link.ts";
 import { CoordBusPort, CoordNode } from "../coordination/index.ts";
 import { deviceKeyFromSeed, EmbeddedBroker, InProcessBus, KeyRing, createTransport, simDeviceSeed, type Transport } from "../net/index.ts";
 
@@ -68,13 +69,17 @@ export interface NetworkOptions {
   deviceIds: string[];
   /** broker URL for "mqtt"; the embedded broker when absent */
   brokerUrl?: string;
+  /** "local" only: the bus joined to other simulator processes' (a cluster shard) */
+  link?: BusLink;
   log?: (line: string) => void;
 }
 
 export async function createNetwork(o: NetworkOptions): Promise<Network> {
   const counts: Counts = { published: 0, delivered: 0, latencies: [] };
   if (o.kind === "local") {
-    const bus = new LocalBus(o.clock, o.latencyMs);
+    const local = new LocalBus(o.clock, o.latencyMs);
+    if (o.link && !(o.clock instanceof VirtualClock)) throw new Error("a linked bus runs on the virtual clock");
+    const bus = o.link ? o.link.attach(local, o.clock as VirtualClock) : local;
     return {
       portFor: async () => new CountingPort(bus, counts, o.clock),
       latencies: counts.latencies,
@@ -91,6 +96,7 @@ export async function createNetwork(o: NetworkOptions): Promise<Network> {
   // Every simulated device's key derives from the run's seed and its id: runs are reproducible,
   // and several simulator processes on one broker (same seed) verify each other's devices.
   // A real fleet provisions keys instead.
+  if (o.link) throw new Error(`a cluster shard runs on the local network, not "${o.kind}"`);
   const derive = (id: string) => deviceKeyFromSeed(id, simDeviceSeed(o.seed, id));
   const ring = new KeyRing((id) => (/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(id) ? derive(id).publicKey : undefined));
   const keys = new Map(o.deviceIds.map((id) => [id, derive(id)]));

@@ -32,6 +32,7 @@ import { siteAuditKey } from "./audit-key.ts";
 import { ModelError } from "../tinyml/index.ts";
 import type { DeviceSpec, Scenario } from "./scenario.ts";
 import { SimEconomy, type EconomyResult } from "./economy.ts";
+import type { BusLink } from "./bus-link.ts";
 
 export interface AgentResult {
   device: string;
@@ -109,6 +110,8 @@ export interface RunOptions {
   auditFile?: string;
   /** write the site ledger's journal here (and its public keys beside it, for colony ledger) */
   ledgerFile?: string;
+  /** a shard of a cluster: the bus joined to the other shards', the clock synchronised with theirs every slice */
+  link?: BusLink;
   /** called with the devices at the end, before they stop (tests look into agents' memory) */
   onFinish?: (devices: readonly Device[]) => void;
 }
@@ -143,6 +146,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     seed,
     deviceIds: sc.devices.map((d) => d.id),
     ...(opts.brokerUrl ? { brokerUrl: opts.brokerUrl } : {}),
+    ...(opts.link ? { link: opts.link } : {}),
   });
   const log = new TraceLog();
   const gate = sc.policy ? new PolicyGate(sc.policy) : undefined;
@@ -272,6 +276,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   const setupMs = performance.now() - started;
   if (virtual) {
     const stop = opts.shouldStop ?? (() => false);
+    await opts.link?.sync(0);
     run: for (let t = 0; t < duration; ) {
       t = Math.min(duration, t + slice);
       while (nextSample <= t) {
@@ -280,6 +285,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
         nextSample += sampleMs;
       }
       if (!(await runYielding(virtual, t, stop))) break;
+      await opts.link?.sync(t);
       opts.onProgress?.(t, duration);
     }
     stoppedEarly = virtual.now() < duration;

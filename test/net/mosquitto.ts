@@ -1,29 +1,17 @@
 // Starts a real Mosquitto on 127.0.0.1 and a free port for tests. Under CI a missing mosquitto
 // is a failure (mosquittoAvailable throws); locally the suites using it are skipped.
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { canConnect, freePort, mosquittoBinary } from "../../host/cluster/brokers.ts";
 
-const BIN = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
+export { freePort };
 
 export function mosquittoPath(): string | undefined {
-  const p = BIN.find((b) => existsSync(b));
+  const p = mosquittoBinary();
   if (!p && process.env.CI) throw new Error("mosquitto is required under CI: install the Debian package mosquitto (scripts/install-system-deps.sh)");
   return p;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class Mosquitto {
@@ -87,15 +75,4 @@ export class Mosquitto {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
 }

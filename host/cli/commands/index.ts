@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { register as auditCommand } from "./audit.ts";
 import { register as boardsCommand } from "./boards.ts";
 import { register as buildCommand } from "./build.ts";
+import { register as clusterCommand } from "./cluster.ts";
 import { register as dashboardCommand } from "./dashboard.ts";
 import { register as bundleCommand } from "./bundle.ts";
 import { register as firmwareCommand } from "./firmware.ts";
@@ -23,6 +24,7 @@ export const COMMANDS: RegisterCommand[] = [
   buildCommand,
   runCommand,
   simCommand,
+  clusterCommand,
   inspectCommand,
   boardsCommand,
   modelCommand,
