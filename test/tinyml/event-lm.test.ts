@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compileModel, ModelService } from "../../host/tinyml/index.ts";
 import { ACTIONS, corpus, TARGETS, tokenize } from "../../scripts/event-lm/corpus.ts";
 import { buildEventModel } from "../../scripts/event-lm/build.ts";
-import { decide } from "../../scripts/event-lm/float-model.ts";
+import { backward, decide, forward, initParams, PARAM_NAMES, zeroGrads } from "../../scripts/event-lm/float-model.ts";
+import { Rng } from "../../scripts/event-lm/corpus.ts";
 import { readGraph } from "../../scripts/event-lm/graph.ts";
 import { referenceInvoke } from "../../scripts/event-lm/int8-reference.ts";
 import { DEFAULT_TRAIN } from "../../scripts/event-lm/train.ts";
@@ -15,6 +16,7 @@ import { ROOT } from "./fixtures.ts";
 
 const file = new Uint8Array(readFileSync(join(ROOT, "models/event-lm.tflite")));
 const OUT = ACTIONS.length + TARGETS.length;
+const SEQ_SMALL = 6;
 const heldOut = corpus(DEFAULT_TRAIN.seed, DEFAULT_TRAIN.trainSize, DEFAULT_TRAIN.heldOutSize).heldOut;
 let cpu: ModelService;
 beforeAll(async () => {
@@ -73,6 +75,27 @@ describe("scripts/train-event-lm.ts", () => {
     const a = buildEventModel(small).tflite, b = buildEventModel(small).tflite, c = buildEventModel({ ...small, seed: 14 }).tflite;
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
+  });
+
+  it("backprop agrees with finite differences of the loss for every parameter tensor", () => {
+    const dims = { vocab: 74, seq: SEQ_SMALL, d: 8, ff: 12, actions: ACTIONS.length, targets: TARGETS.length };
+    const p = initParams(dims, new Rng(5));
+    const ids = tokenize("vibration high pump-3 room-b now").subarray(0, SEQ_SMALL);
+    const loss = (): number => backward(dims, p, forward(dims, p, ids), 1, 2, zeroGrads(p));
+    const g = zeroGrads(p);
+    backward(dims, p, forward(dims, p, ids), 1, 2, g);
+    for (const name of PARAM_NAMES) {
+      // an embedding row the event uses, else spread over the tensor
+      const at = (k: number): number => (name === "E" ? ids[k % SEQ_SMALL]! * 8 + (k % 8) : (k * 7919) % p[name].length);
+      for (let k = 0; k < 4; k++) {
+        const i = at(k), old = p[name][i]!;
+        p[name][i] = old + 1e-2; const up = loss();
+        p[name][i] = old - 1e-2; const down = loss();
+        p[name][i] = old;
+        const numeric = (up - down) / 2e-2;
+        expect(Math.abs(numeric - g[name][i]!), `${name}[${i}]`).toBeLessThan(2e-3 * (Math.abs(numeric) + Math.abs(g[name][i]!)) + 1e-4);
+      }
+    }
   });
 
   it("tokenizes like the model's vocabulary: lower case, unknown words as <unk>, padded to the sequence", () => {
