@@ -9,6 +9,7 @@ import { compileModel } from "../host/tinyml/index.ts";
 import { buildEventModel, CALIBRATION } from "./event-lm/build.ts";
 import { ACTIONS, SEQ, TARGETS, VOCAB } from "./event-lm/corpus.ts";
 import { DEFAULT_TRAIN, type TrainOptions } from "./event-lm/train.ts";
+import { readGraph, T } from "./event-lm/graph.ts";
 
 function options(argv: string[]): { train: TrainOptions; out: string } {
   const train = { ...DEFAULT_TRAIN };
@@ -46,12 +47,14 @@ GATHER token embedding (${VOCAB.length} x ${o.d}) + position embedding (ADD), Q/
 (BATCH_MATMUL adj_y; 1/sqrt(${o.d}) folded into Q), SOFTMAX, attention x V (BATCH_MATMUL), residual ADD, LAYER_NORM
 (CUSTOM \`COLONY_LAYER_NORM\`, float32 gamma/beta), FULLY_CONNECTED ${o.d} -> ${o.ff}, GELU (exact), FULLY_CONNECTED ${o.ff} -> ${o.d},
 residual ADD, then one FULLY_CONNECTED over all ${SEQ} x ${o.d} values holding both heads: mean pooling over the tokens
-folded into its weights (each head weight / ${SEQ}, repeated per token). Input: int8 token ids [${SEQ}].
+folded into its weights (each head weight / ${SEQ}, repeated per token). Input: int8 token ids [${SEQ}]. Output
+scale ${readGraph(b.tflite)[T.z]!.scale}, zero point ${readGraph(b.tflite)[T.z]!.zeroPoint} (an agent's \`logitScale\`).
 
 **Training data.** scripts/event-lm/corpus.ts: seven conditions in 3-5 phrasings each (vibration/shaking ->
 inspect, temperature/overheat -> cool, battery/power low -> recharge, door open -> close, defect/scratch/crack ->
 reject, leak/pressure drop/jam -> stop, status ok/heartbeat -> none), a target before or after the phrase, 0-3
-distractor tokens (places, times, filler, numbers) anywhere, an unknown word in 10% of events. Seed ${o.seed}:
+distractor tokens (places, times, filler, numbers) anywhere, an unknown word in 10% of events, and in 35% the device
+that reported it, another device than the target ("from drone-1", "by robot-2", "camera-1 reports"). Seed ${o.seed}:
 ${o.trainSize} training events, ${o.heldOutSize} held-out events whose texts are not in the training set.
 
 **Training.** Float (weights float32), hand-written backprop, Adam (lr ${o.lr}, batch ${o.batch}), ${o.epochs} epochs,

@@ -2,7 +2,7 @@ import { Agent, Fields, Message, bus, log, model, state } from "../sdk";
 
 // The model's vocabulary (models/event-lm.md; token id = position, 0 pads, 1 is any unknown word), its
 // sequence length and its two heads. test/tinyml/event-lm-agent.test.ts checks these against the training script.
-const VOCAB = "<pad> <unk> vibration high spike shaking noise abnormal bearing wear temperature overheat hot temp rising thermal alarm battery low charge critical power door open ajar left defect detected scratch crack part faulty leak pressure drop flood jam emergency status ok normal heartbeat idle running pump-1 pump-2 pump-3 pump-4 conveyor-1 conveyor-2 robot-1 robot-2 door-a door-b camera-1 drone-1 room-a room-b zone-3 line-1 at on near now again sensor reading please shift-2 night 42 7 event report";
+const VOCAB = "<pad> <unk> vibration high spike shaking noise abnormal bearing wear temperature overheat hot temp rising thermal alarm battery low charge critical power door open ajar left defect detected scratch crack part faulty leak pressure drop flood jam emergency status ok normal heartbeat idle running pump-1 pump-2 pump-3 pump-4 conveyor-1 conveyor-2 robot-1 robot-2 door-a door-b camera-1 drone-1 room-a room-b zone-3 line-1 at on near now again sensor reading please shift-2 night 42 7 event report from by reports";
 const ACTIONS = "none inspect cool recharge close reject stop";
 const TARGETS = "pump-1 pump-2 pump-3 pump-4 conveyor-1 conveyor-2 robot-1 robot-2 door-a door-b camera-1 drone-1";
 const SEQ = 10;

@@ -25,12 +25,14 @@ const CONDITIONS: { action: Action; phrases: string[][] }[] = [
   { action: "stop", phrases: [["leak"], ["pressure", "drop"], ["flood"], ["jam"], ["emergency"]] },
   { action: "none", phrases: [["status", "ok"], ["normal"], ["heartbeat"], ["idle"], ["running"]] },
 ];
+/** How an event names the device that reported it (another device than the target): "from drone-1", "camera-1 reports". */
+const REPORTERS: ((device: string) => string[])[] = [(d) => ["from", d], (d) => ["by", d], (d) => [d, "reports"]];
 /** Tokens that carry no instruction: places, times, filler, readings. */
 const DISTRACTORS = ["room-a", "room-b", "zone-3", "line-1", "at", "on", "near", "now", "again", "sensor", "reading", "please", "shift-2", "night", "42", "7", "event", "report"];
 
 /** The vocabulary: PAD, UNK, then every token the generator writes, in a fixed order. */
 export const VOCAB: string[] = ["<pad>", "<unk>", ...new Set([
-  ...CONDITIONS.flatMap((c) => c.phrases.flat()), ...TARGETS, ...DISTRACTORS,
+  ...CONDITIONS.flatMap((c) => c.phrases.flat()), ...TARGETS, ...DISTRACTORS, "from", "by", "reports",
 ])];
 const INDEX = new Map(VOCAB.map((w, i) => [w, i]));
 
@@ -68,7 +70,10 @@ export class Rng {
   }
 }
 
-/** One event: a condition phrase and a target in either order, 0-3 distractors anywhere, sometimes a typo (an unknown word). */
+/**
+ * One event: a condition phrase and a target in either order, 0-3 distractors anywhere, sometimes a typo (an
+ * unknown word), sometimes the reporting device before or after ("drone-1 reports vibration high pump-3").
+ */
 export function example(rng: Rng): Example {
   const c = rng.int(CONDITIONS.length);
   const cond = CONDITIONS[c]!;
@@ -81,6 +86,12 @@ export function example(rng: Rng): Example {
     words = [...words.slice(0, at), rng.pick(DISTRACTORS), ...words.slice(at)];
   }
   if (rng.next() < 0.1) words.splice(rng.int(words.length + 1), 0, "xyzzy");
+  // A third of the events name their reporter too: a second device, not the target.
+  if (rng.next() < 0.35) {
+    const other = TARGETS[(t + 1 + rng.int(TARGETS.length - 1)) % TARGETS.length]!;
+    const said = rng.pick(REPORTERS)(other);
+    words = rng.next() < 0.5 ? [...said, ...words] : [...words, ...said];
+  }
   return { text: words.slice(0, SEQ).join(" "), action: ACTIONS.indexOf(cond.action), target: t };
 }
 

@@ -12,7 +12,7 @@ export interface TrainOptions {
   lr: number;
   batch: number;
 }
-export const DEFAULT_TRAIN: TrainOptions = { seed: 13, epochs: 6, trainSize: 3000, heldOutSize: 1000, d: 24, ff: 48, lr: 0.004, batch: 32 };
+export const DEFAULT_TRAIN: TrainOptions = { seed: 13, epochs: 12, trainSize: 6000, heldOutSize: 1000, d: 24, ff: 48, lr: 0.004, batch: 32 };
 
 export interface Trained {
   dims: Dims;

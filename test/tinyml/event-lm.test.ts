@@ -47,12 +47,14 @@ describe("event-lm on the TinyML core", () => {
     expect(right / heldOut.length).toBeGreaterThanOrEqual(0.99);
   });
 
-  it("reads an unseen phrasing: words out of order, unknown words and distractors", () => {
+  it("reads phrasings of its own: words out of order, unknown words, distractors, a reporting device beside the target", () => {
     for (const [text, action, target] of [
       ["room-b please pump-3 vibration high xyzzy", "inspect", "pump-3"],
       ["battery low drone-1", "recharge", "drone-1"],
       ["door-b near door open again", "close", "door-b"],
       ["camera-1 defect detected line-1", "reject", "camera-1"],
+      ["drone-1 reports vibration high pump-1", "inspect", "pump-1"],
+      ["overheat conveyor-2 from robot-1", "cool", "conveyor-2"],
     ] as const) {
       const d = decide(onCore(tokenize(text)), ACTIONS.length, TARGETS.length);
       expect([ACTIONS[d.action], TARGETS[d.target]], text).toEqual([action, target]);
