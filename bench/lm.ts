@@ -1,13 +1,17 @@
 // The transformer operators on V8: one int8 encoder block (8 tokens x 32 features: Q/K/V projections,
 // Q x K^T by BATCH_MATMUL, softmax, attention x V, residual ADD, LAYER_NORM, a GELU feed-forward of 64)
 // timed against the keyword model (kws) in the same run. Weights are seeded, not trained: this measures
-// the operators' cost, not a model's accuracy.
+// the operators' cost, not a model's accuracy. The trained event model (models/event-lm.tflite) is timed in the
+// same run, with its held-out accuracy on the core.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileModel, CoreInstance, type CompiledModel } from "../host/tinyml/index.ts";
 import { LAYER_NORM_CUSTOM } from "../host/tinyml/compile.ts";
 import { buildTflite, type TinyOp, type TinyTensor } from "../test/tinyml/tflite-builder.ts";
+import { ACTIONS, corpus, TARGETS, tokenize } from "../scripts/event-lm/corpus.ts";
+import { decide } from "../scripts/event-lm/float-model.ts";
+import { DEFAULT_TRAIN } from "../scripts/event-lm/train.ts";
 import type { BenchResult } from "./types.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -62,7 +66,23 @@ export async function run(): Promise<BenchResult[]> {
   const blockCore = await CoreInstance.create(block);
   const kwsS = secondsPerInvoke(kwsCore, new Uint8Array(readFileSync(join(ROOT, "test/fixtures/tinyml/inputs/kws_sample.bin"))));
   const blockS = secondsPerInvoke(blockCore, seeded(T * D, 9, 100));
+  const eventFile = new Uint8Array(readFileSync(join(ROOT, "models/event-lm.tflite")));
+  const eventCore = await CoreInstance.create(compileModel(eventFile));
+  const heldOut = corpus(DEFAULT_TRAIN.seed, DEFAULT_TRAIN.trainSize, DEFAULT_TRAIN.heldOutSize).heldOut;
+  let right = 0;
+  for (const e of heldOut) {
+    eventCore.setInput(new Uint8Array(tokenize(e.text).buffer));
+    eventCore.invoke();
+    const d = decide(new Int8Array(eventCore.output().slice().buffer), ACTIONS.length, TARGETS.length);
+    if (d.action === e.action && d.target === e.target) right++;
+  }
+  const eventS = secondsPerInvoke(eventCore, new Uint8Array(tokenize(heldOut[0]!.text).buffer));
+  const event = compileModel(eventFile);
   return [
+    { name: "lm: event-lm (trained) per invoke, V8", value: +(eventS * 1e3).toFixed(4), unit: "ms" },
+    { name: "lm: event-lm time / kws time", value: +(eventS / kwsS).toFixed(4), unit: "ratio" },
+    { name: "lm: event-lm held-out accuracy on the core", value: +((100 * right) / heldOut.length).toFixed(1), unit: "%", note: `${right}/${heldOut.length} events, action and target` },
+    { name: "lm: event-lm .tflite size", value: eventFile.length, unit: "bytes", note: `${event.summary.macs} MACs, arena ${event.arenaBytes} B` },
     { name: "lm: encoder block (8x32, FFN 64) per invoke, V8", value: +(blockS * 1e3).toFixed(4), unit: "ms" },
     { name: "lm: kws per invoke, V8 (baseline, same run)", value: +(kwsS * 1e3).toFixed(4), unit: "ms" },
     { name: "lm: encoder block time / kws time", value: +(blockS / kwsS).toFixed(4), unit: "ratio" },

@@ -40,7 +40,9 @@ export class DefectCamera extends Agent {
     if (!ok) {
       this.defects++;
       log.warn("item " + item.toString() + " looks defective (confidence " + conf.toString() + ")");
-      bus.publish("event/defect", bus.body().int("item", item).f64("conf", conf).f64s("at", this.cfg.f64s("pickup")), 1);
+      // `text` in the site's words, for the gateway's event-lm reader: what and where.
+      const text = "defect detected " + this.cfg.str("asset", "camera-1");
+      bus.publish("event/defect", bus.body().int("item", item).f64("conf", conf).f64s("at", this.cfg.f64s("pickup")).str("text", text), 1);
     }
   }
 }

@@ -78,3 +78,12 @@ export function satShiftLeft(x: number, exponent: number): number {
 }
 
 export const I32 = { MIN: INT32_MIN, MAX: INT32_MAX };
+
+/** floor(sqrt(v)) exactly, for the layer norm's integer references (the kernel's own rule). */
+export function isqrt(v: bigint): bigint {
+  if (v <= 0n) return 0n;
+  let x = BigInt(Math.floor(Math.sqrt(Number(v))));
+  while (x * x > v) x--;
+  while ((x + 1n) * (x + 1n) <= v) x++;
+  return x;
+}

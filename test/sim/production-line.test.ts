@@ -14,11 +14,16 @@ describe("production line", () => {
     expect(l.caught).toBe(l.trueDefects);
     expect(l.falseAlarms).toBe(0);
     expect(r.trace.some((e) => e.type === "model" && e.device === "camera-1" && e.data?.unit === "npu")).toBe(true);
-    // every model_invoke was placed by host/sched first: the camera's and the quality station's ic on their own accelerators
+    // every model_invoke was placed by host/sched first: the camera's and the quality station's ic on their own
+    // accelerators, the gateway's event-lm on its DSP unit
     const placed = r.trace.filter((e) => e.type === "sched");
     expect(placed.length).toBe(r.trace.filter((e) => e.type === "model").length);
-    expect(new Set(placed.map((e) => `${e.device} -> ${e.data?.device}/${e.data?.unit}`))).toEqual(new Set(["camera-1 -> camera-1/cnn0", "qc-1 -> qc-1/vec0"]));
+    expect(new Set(placed.map((e) => `${e.device} -> ${e.data?.device}/${e.data?.unit}`))).toEqual(new Set(["camera-1 -> camera-1/cnn0", "qc-1 -> qc-1/vec0", "gateway-1 -> gateway-1/dsp0"]));
     const pubs = (topic: string) => r.trace.filter((e) => e.type === "publish" && e.data?.topic === topic).map((e) => e.data!.body as Record<string, unknown>);
+    // the gateway reads every defect event's text and asks for the part at the camera to be rejected
+    const defects = pubs("event/defect"), plans = pubs("plan/instruction");
+    expect(plans.length).toBe(defects.length);
+    for (const p of plans) expect([p.action, p.target, p.from]).toEqual(["reject", "camera-1", "event/defect"]);
     const removed = pubs("line/removed").map((b) => b.item);
     const verdicts = pubs("qc/result");
     expect(removed.length).toBeGreaterThanOrEqual(3);

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileModel, ModelService } from "../../host/tinyml/index.ts";
 import { erf, geluReal, LAYER_NORM_CUSTOM } from "../../host/tinyml/compile.ts";
-import { mbqm, quantizeMultiplier, roundAway } from "../../host/tinyml/quant.ts";
+import { isqrt, mbqm, quantizeMultiplier, roundAway } from "../../host/tinyml/quant.ts";
 import { buildTflite, type TinyOp, type TinyTensor } from "./tflite-builder.ts";
 
 const FLOAT32 = 0;
@@ -190,13 +190,6 @@ describe("TRANSPOSE", () => {
 });
 
 describe("LAYER_NORM (CUSTOM COLONY_LAYER_NORM)", () => {
-  function isqrt(v: bigint): bigint {
-    if (v <= 0n) return 0n;
-    let x = BigInt(Math.floor(Math.sqrt(Number(v))));
-    while (x * x > v) x--;
-    while ((x + 1n) * (x + 1n) <= v) x++;
-    return x;
-  }
   function reference(input: Int8Array, depth: number, iq: [number, number], oq: [number, number], gamma: number[], beta: number[]): number[] {
     // The scales as the .tflite stores them (float32).
     iq = [Math.fround(iq[0]), iq[1]];

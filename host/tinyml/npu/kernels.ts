@@ -131,8 +131,8 @@ function expOnIntervalQ0(a: number): number {
   return (1895147668 + srdhm(1895147668, (x + poly) | 0)) | 0;
 }
 
-/** exp(a) for a <= 0 with `integerBits` integer bits (gemmlowp exp_on_negative_values), Q0.31 result. */
-function expOnNegative(a: number, integerBits: number): number {
+/** exp(a) for a <= 0 with `integerBits` integer bits (gemmlowp exp_on_negative_values), Q0.31 result (also the event model's integer reference). */
+export function expOnNegative(a: number, integerBits: number): number {
   const fractionalBits = 31 - integerBits;
   const quarter = 1 << (fractionalBits - 2);
   const aModQuarterMinusQuarter = ((a & (quarter - 1)) - quarter) | 0;
@@ -143,7 +143,7 @@ function expOnNegative(a: number, integerBits: number): number {
   return a === 0 ? I32.MAX : result;
 }
 
-function oneOverOnePlusXQ0(a: number): number {
+export function oneOverOnePlusXQ0(a: number): number {
   const sum = a + I32.MAX;
   const half = Math.trunc((sum + (sum >= 0 ? 1 : -1)) / 2);
   let x = (1515870810 + srdhm(half, -1010580540)) | 0;
