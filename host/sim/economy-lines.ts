@@ -12,7 +12,7 @@ export function economyLines(e: EconomyResult): string[] {
     const bond = e.contracts.find((b) => b.bond && b.escrow.startsWith(`${c.escrow}/`));
     lines.push(`  contract ${c.escrow}: ${c.from} -> ${c.to} ${c.amount}, ${c.state}${c.settledMs !== undefined ? ` at ${formatMs(c.settledMs)}` : ""}${bond ? `; bond ${bond.amount} ${bond.state === "released" ? "kept by the manager" : bond.state === "refunded" ? "returned" : "locked"}` : ""}`);
   }
-  for (const i of e.invoices) lines.push(`  invoice ${i.ref}: ${i.item}, ${i.quantity} ${i.unit}(s), ${i.amount} ${i.status}`);
+  for (const i of e.invoices) lines.push(`  invoice ${i.ref}: ${i.item}, ${i.quantity} ${i.unit}(s): ${i.amount}, ${i.status}`);
   const refused = Object.entries(e.refusals);
   if (refused.length) lines.push(`  wallet transactions refused: ${refused.map(([k, v]) => `${v} ${k}`).join(", ")}`);
   if (e.replicated) lines.push(`  replicated ledger on ${e.replicated.nodes.join(", ")}${e.replicated.leader ? ` (leader ${e.replicated.leader})` : ""}: ${e.replicated.settled} answers, settlement p50 ${e.replicated.p50Ms} ms, p99 ${e.replicated.p99Ms} ms`);
