@@ -58,3 +58,16 @@ int32_t colony_cbor_item_len(const uint8_t *p, uint32_t n) {
   if (item(p, n, &at, 0) < 0) return -1;
   return (int32_t)at;
 }
+
+int colony_cbor_read_head(colony_cbor_rd_t *r, uint8_t *major, uint64_t *v) {
+  if (r->at >= r->n) return 0;
+  uint8_t ib = r->p[r->at++], info = ib & 31;
+  *major = ib >> 5;
+  if (info < 24) { *v = info; return 1; }
+  if (info > 27) return 0;
+  uint32_t len = 1u << (info - 24);
+  if (r->n - r->at < len) return 0;
+  *v = 0;
+  for (uint32_t i = 0; i < len; i++) *v = *v << 8 | r->p[r->at++];
+  return 1;
+}

@@ -157,6 +157,10 @@ int colony_bus_pending(void);
 /* ---- cbor.c ---- */
 /* length of the one well-formed CBOR item at p, or -1 */
 int32_t colony_cbor_item_len(const uint8_t *p, uint32_t n);
+/* a reader over bytes in memory: one head at a time (definite lengths only) */
+typedef struct { const uint8_t *p; uint32_t n, at; } colony_cbor_rd_t;
+/* the head at r->at: its major type and argument, r->at past it; 0 when cut short or indefinite */
+int colony_cbor_read_head(colony_cbor_rd_t *r, uint8_t *major, uint64_t *v);
 /* a writer into a fixed buffer: once full it sets `over` and writes nothing more */
 typedef struct { uint8_t *p; uint32_t n, cap; int over; } colony_cbor_wr_t;
 void colony_cbor_put(colony_cbor_wr_t *w, const void *src, uint32_t n);

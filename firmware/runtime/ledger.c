@@ -186,30 +186,16 @@ void colony_ledger_poll(void) {
 
 /* ---------- answers ---------- */
 
-typedef struct { const uint8_t *p; uint32_t n, at; } rd_t;
-
-static int head(rd_t *r, uint8_t *major, uint64_t *v) {
-  if (r->at >= r->n) return 0;
-  uint8_t ib = r->p[r->at++], info = ib & 31;
-  *major = ib >> 5;
-  if (info < 24) { *v = info; return 1; }
-  if (info > 27) return 0;
-  uint32_t len = 1u << (info - 24);
-  if (r->n - r->at < len) return 0;
-  *v = 0;
-  for (uint32_t i = 0; i < len; i++) *v = *v << 8 | r->p[r->at++];
-  return 1;
-}
-static int string(rd_t *r, uint8_t want, const uint8_t **s, uint32_t *sn) {
+static int string(colony_cbor_rd_t *r, uint8_t want, const uint8_t **s, uint32_t *sn) {
   uint8_t major; uint64_t v;
-  if (!head(r, &major, &v) || major != want || v > r->n - r->at) return 0;
+  if (!colony_cbor_read_head(r, &major, &v) || major != want || v > r->n - r->at) return 0;
   *s = r->p + r->at; *sn = (uint32_t)v; r->at += (uint32_t)v;
   return 1;
 }
 /* an integer the host's numbers hold exactly (|x| < 2^53) */
-static int integer(rd_t *r, int64_t *x) {
+static int integer(colony_cbor_rd_t *r, int64_t *x) {
   uint8_t major; uint64_t v;
-  if (!head(r, &major, &v) || major > 1 || v > 0x1fffffffffffffULL) return 0;
+  if (!colony_cbor_read_head(r, &major, &v) || major > 1 || v > 0x1fffffffffffffULL) return 0;
   *x = major == 0 ? (int64_t)v : -1 - (int64_t)v;
   return 1;
 }
@@ -228,10 +214,10 @@ typedef struct {
 
 /* the body's fields; 0 and a drop line when one is not what its kind says */
 static int fields(const uint8_t *body, uint32_t bn, answer_t *a) {
-  rd_t r = {body, bn, 0};
+  colony_cbor_rd_t r = {body, bn, 0};
   uint8_t major; uint64_t count;
   memset(a, 0, sizeof *a);
-  if (!head(&r, &major, &count) || major != 5) { drop("body is not a map", NULL, 0); return 0; }
+  if (!colony_cbor_read_head(&r, &major, &count) || major != 5) { drop("body is not a map", NULL, 0); return 0; }
   for (uint64_t i = 0; i < count; i++) {
     const uint8_t *k; uint32_t kn;
     if (!string(&r, 3, &k, &kn)) { drop("a body key is not text", NULL, 0); return 0; }

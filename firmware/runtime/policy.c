@@ -18,20 +18,6 @@ static int refuse(const colony_policy_t *p, colony_agent_t *a, uint32_t reason) 
   return COLONY_POLICY_REFUSED;
 }
 
-/* a CBOR head at b[*at]: its major type and argument; 0 when cut short or indefinite */
-static int head(const uint8_t *b, uint32_t n, uint32_t *at, uint8_t *major, uint64_t *v) {
-  if (*at >= n) return 0;
-  uint8_t ib = b[(*at)++], info = ib & 31;
-  *major = ib >> 5;
-  if (info < 24) { *v = info; return 1; }
-  if (info > 27) return 0;
-  uint32_t len = 1u << (info - 24);
-  if (n - *at < len) return 0;
-  *v = 0;
-  for (uint32_t i = 0; i < len; i++) *v = *v << 8 | b[(*at)++];
-  return 1;
-}
-
 static int mentions(const uint8_t *b, uint32_t n, const char *key) {
   uint32_t kn = (uint32_t)strlen(key);
   for (uint32_t i = 0; i + kn < n; i++)
@@ -44,34 +30,34 @@ static int mentions(const uint8_t *b, uint32_t n, const char *key) {
 static int claim_holds(const colony_policy_task_t *rule, const uint8_t *b, uint32_t n, const char **what) {
   /* most calls claim nothing (priority 0): without either key in the bytes there is nothing to read */
   if (rule->priority == 0 && !rule->preempt && !mentions(b, n, "priority") && !mentions(b, n, "preempt")) return 1;
-  uint32_t at = 0;
+  colony_cbor_rd_t r = {b, n, 0};
   uint8_t major;
   uint64_t count;
   if (colony_cbor_item_len(b, n) != (int32_t)n) { *what = "is not CBOR"; return 0; }
-  if (!head(b, n, &at, &major, &count) || (major != 5 && major != 4)) { *what = "is not a map"; return 0; }
+  if (!colony_cbor_read_head(&r, &major, &count) || (major != 5 && major != 4)) { *what = "is not a map"; return 0; }
   int64_t priority = 0;
   int preempt = 0;
   if (major == 4) count = 0; /* a list names no field: it claims priority 0, no preemption */
   for (uint64_t i = 0; i < count; i++) {
-    uint32_t key_at = at;
+    uint32_t key_at = r.at;
     uint64_t kn;
-    int32_t klen = colony_cbor_item_len(b + at, n - at);
-    if (klen < 0 || !head(b, n, &at, &major, &kn)) { *what = "is not CBOR"; return 0; }
-    const uint8_t *k = b + at;
-    int text = major == 3 && kn <= n - at;
-    at = key_at + (uint32_t)klen;
-    int32_t vn = colony_cbor_item_len(b + at, n - at);
+    int32_t klen = colony_cbor_item_len(b + r.at, n - r.at);
+    if (klen < 0 || !colony_cbor_read_head(&r, &major, &kn)) { *what = "is not CBOR"; return 0; }
+    const uint8_t *k = b + r.at;
+    int text = major == 3 && kn <= n - r.at;
+    r.at = key_at + (uint32_t)klen;
+    int32_t vn = colony_cbor_item_len(b + r.at, n - r.at);
     if (vn < 0) { *what = "is not CBOR"; return 0; }
     if (text && kn == 8 && memcmp(k, "priority", 8) == 0) {
-      uint32_t v_at = at;
-      uint64_t v;
-      if (!head(b, n, &v_at, &major, &v) || major > 1 || v > 0x7fffffffu) { *what = "claims a priority that is not a whole number"; return 0; }
-      priority = major == 0 ? (int64_t)v : -1 - (int64_t)v;
+      colony_cbor_rd_t v = r;
+      uint64_t x;
+      if (!colony_cbor_read_head(&v, &major, &x) || major > 1 || x > 0x7fffffffu) { *what = "claims a priority that is not a whole number"; return 0; }
+      priority = major == 0 ? (int64_t)x : -1 - (int64_t)x;
     } else if (text && kn == 7 && memcmp(k, "preempt", 7) == 0) {
-      if (b[at] != 0xf4 && b[at] != 0xf5) { *what = "claims a preempt that is not true or false"; return 0; }
-      preempt = b[at] == 0xf5;
+      if (b[r.at] != 0xf4 && b[r.at] != 0xf5) { *what = "claims a preempt that is not true or false"; return 0; }
+      preempt = b[r.at] == 0xf5;
     }
-    at += (uint32_t)vn;
+    r.at += (uint32_t)vn;
   }
   if (priority != rule->priority) { *what = "claims another priority than the site gives"; return 0; }
   if (preempt != rule->preempt) { *what = preempt ? "claims preempt where the site gives none" : "claims no preempt where the site gives it"; return 0; }

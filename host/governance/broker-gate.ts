@@ -43,12 +43,9 @@ export class BrokerGate {
     this.checks++;
     if (this.gate.localOnly(rel)) return this.refuse("local-only", `site policy: "${rel}" is local-only and may not leave ${device || "the device"} (${this.policy.file})`);
     const { agent, data } = agentPart(body);
-    const before = { ...this.gate.refused };
     // sensors unknown here: an unclassed topic counts as public, the device's gate decided it
     const why = this.gate.checkPublish({ device, agent, topic: rel, bytes: data.length, sensors: [], now, body: data });
-    if (why === undefined) return undefined;
-    const reason = Object.keys(this.gate.refused).find((k) => this.gate.refused[k] !== before[k]) ?? "policy";
-    return this.refuse(reason, why);
+    return why === undefined ? undefined : this.refuse(this.gate.lastReason!, why);
   }
 
   private refuse(reason: string, why: string): string {

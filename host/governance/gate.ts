@@ -7,9 +7,21 @@ import { carriesTaskPriority, checkTaskClaim, taskRuleOf } from "./task-priority
 
 const RANK: Record<DataClass, number> = { public: 0, derived: 1, raw: 2 };
 
+/** The most sensitive class the given sensor aliases yield (an alias the site does not name is raw; none is public). */
+export function sensorClass(policy: SitePolicy, sensors: readonly string[]): DataClass {
+  let worst: DataClass = "public";
+  for (const s of sensors) {
+    const c = policy.dataClasses.get(s) ?? "raw";
+    if (RANK[c] > RANK[worst]) worst = c;
+  }
+  return worst;
+}
+
 export class PolicyGate implements PublishGate {
   /** refusals by reason: "egress:raw", "rate:<topic filter>", "task:priority" */
   readonly refused: Record<string, number> = {};
+  /** the reason of the last refusal (the key it was counted under) */
+  lastReason?: string;
   checks = 0;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
@@ -18,12 +30,7 @@ export class PolicyGate implements PublishGate {
   /** The class of what an agent publishes on a topic: the site's word for the topic, else the most sensitive sensor it reads. */
   classOf(topic: string, sensors: readonly string[]): DataClass {
     for (const [filter, c] of this.policy.topics) if (topicMatches(filter, topic)) return c;
-    let worst: DataClass = "public";
-    for (const s of sensors) {
-      const c = this.policy.dataClasses.get(s) ?? "raw";
-      if (RANK[c] > RANK[worst]) worst = c;
-    }
-    return worst;
+    return sensorClass(this.policy, sensors);
   }
 
   /** Topics the site keeps on the device: what is published there reaches only the device's own agents. */
@@ -77,6 +84,7 @@ export class PolicyGate implements PublishGate {
 
   private refuse(reason: string, text: string): string {
     this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+    this.lastReason = reason;
     return text;
   }
 }

@@ -2,7 +2,7 @@
 // YAML the host kernel enforces: what each agent's sensors make of its publishes, the topics'
 // classes, egress, local-only topics, rate limits, each agent's task rule and shared actuators.
 // Per-agent values are resolved here, at build time, so the device compares indexes, not names.
-import { taskRuleOf, type DataClass, type SitePolicy } from "../../governance/index.ts";
+import { sensorClass, taskRuleOf, type DataClass, type SitePolicy } from "../../governance/index.ts";
 import type { Manifest } from "../../kernel/index.ts";
 import { FirmwareBuildError } from "./targets.ts";
 
@@ -17,12 +17,7 @@ function sensorsOf(m: Manifest): string[] {
 
 /** The most sensitive class an agent's granted sensors yield (a sensor the site does not name is raw). */
 export function agentClass(policy: SitePolicy, m: Manifest): DataClass {
-  let worst: DataClass = "public";
-  for (const s of sensorsOf(m)) {
-    const c = policy.dataClasses.get(s) ?? "raw";
-    if (CLASS[c] > CLASS[worst]) worst = c;
-  }
-  return worst;
+  return sensorClass(policy, sensorsOf(m));
 }
 
 const MAX_U8 = 255;
