@@ -73,32 +73,17 @@ int32_t colony_envelope_seal(const colony_envelope_t *e, const char *agent, cons
 
 /* ---------- reading ---------- */
 
-typedef struct { const uint8_t *p; uint32_t n, at; } rd_t;
-
-/* one head: major type and argument; indefinite lengths and reserved values are refused */
-static int rhead(rd_t *r, uint8_t *major, uint64_t *v) {
-  if (r->at >= r->n) return 0;
-  uint8_t ib = r->p[r->at++], info = ib & 31;
-  *major = ib >> 5;
-  if (info < 24) { *v = info; return 1; }
-  if (info > 27) return 0;
-  uint32_t len = 1u << (info - 24);
-  if (r->n - r->at < len) return 0;
-  *v = 0;
-  for (uint32_t i = 0; i < len; i++) *v = *v << 8 | r->p[r->at++];
-  return 1;
-}
 /* an unsigned integer up to 2^53 - 1 (what the host's numbers hold exactly) */
-static int rnum(rd_t *r, uint64_t *out) {
+static int rnum(colony_cbor_rd_t *r, uint64_t *out) {
   uint8_t major; uint64_t v;
-  if (!rhead(r, &major, &v) || major != 0 || v > 0x1fffffffffffffULL) return 0;
+  if (!colony_cbor_read_head(r, &major, &v) || major != 0 || v > 0x1fffffffffffffULL) return 0;
   *out = v;
   return 1;
 }
 /* a text or byte string: its bytes in place */
-static int rstring(rd_t *r, uint8_t want, const uint8_t **s, uint32_t *sn) {
+static int rstring(colony_cbor_rd_t *r, uint8_t want, const uint8_t **s, uint32_t *sn) {
   uint8_t major; uint64_t v;
-  if (!rhead(r, &major, &v) || major != want || v > r->n - r->at) return 0;
+  if (!colony_cbor_read_head(r, &major, &v) || major != want || v > r->n - r->at) return 0;
   *s = r->p + r->at; *sn = (uint32_t)v; r->at += (uint32_t)v;
   return 1;
 }
@@ -180,10 +165,10 @@ static colony_peer_t self; /* this device's own envelopes, when a caller opens t
 
 int32_t colony_envelope_open_any(const colony_envelope_t *e, const uint8_t *env, uint32_t n, unsigned flags, colony_opened_t *o, char *why_buf, uint32_t why_cap) {
   why_t why = {why_buf, 0, why_cap};
-  rd_t r = {env, n, 0};
+  colony_cbor_rd_t r = {env, n, 0};
   uint8_t major; uint64_t count;
   if (colony_cbor_item_len(env, n) != (int32_t)n || n == 0) return refuse(&why, "malformed-cbor", "not one well-formed CBOR item");
-  if (!rhead(&r, &major, &count) || major != 5) return refuse(&why, "not-a-map", "top-level item is not a definite-length map");
+  if (!colony_cbor_read_head(&r, &major, &count) || major != 5) return refuse(&why, "not-a-map", "top-level item is not a definite-length map");
   uint64_t v = 0, seq = 0, ts = 0;
   const uint8_t *from = NULL, *kind = NULL, *body = NULL, *sig = NULL;
   uint32_t fn = 0, kn = 0, bn = 0, sgn = 0;
@@ -254,9 +239,9 @@ int32_t colony_envelope_bus_body(const colony_opened_t *o, const uint8_t **data,
   uint8_t major; uint64_t count;
   /* bus.msg: { agent: text, data: bytes } (host/coordination/agentport.ts) */
   if (kn != sizeof BUS_KIND - 1 || memcmp(kind, BUS_KIND, kn) != 0) { refused++; says(&why, "not-bus-msg: kind "); say(&why, (const char *)kind, kn); return COLONY_EINVALID; }
-  rd_t b = {body, bn, 0};
+  colony_cbor_rd_t b = {body, bn, 0};
   uint8_t got = 0;
-  if (!rhead(&b, &major, &count) || major != 5) return refuse(&why, "not-bus-msg", "body is not a map");
+  if (!colony_cbor_read_head(&b, &major, &count) || major != 5) return refuse(&why, "not-bus-msg", "body is not a map");
   for (uint64_t i = 0; i < count; i++) {
     const uint8_t *k, *s; uint32_t kl, sl;
     if (!rstring(&b, 3, &k, &kl)) return refuse(&why, "not-bus-msg", "a body key is not text");
